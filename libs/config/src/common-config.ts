@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { envInt, envList } from './config';
+
+/** Settings every service shares: how it reaches PostgreSQL and the event transport, and how it logs. */
+export const CommonConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z
+    .url()
+    .default('postgres://postgres@127.0.0.1:5432/sales_agent')
+    .describe('PostgreSQL connection string'),
+  MESSAGING_TRANSPORT: z.enum(['kafka', 'in-process']).default('kafka'),
+  KAFKA_BROKERS: envList('127.0.0.1:19092').describe('Comma-separated bootstrap brokers'),
+  KAFKA_CLIENT_ID_PREFIX: z.string().default('sales-agent'),
+  KAFKA_TOPIC_PARTITIONS: envInt(3, 1, 1000),
+  KAFKA_REPLICATION_FACTOR: envInt(1, 1, 10),
+  MESSAGING_MAX_ATTEMPTS: envInt(4, 1, 20).describe('Handler attempts before a message is dead-lettered'),
+  MESSAGING_RETRY_INITIAL_MS: envInt(200, 1),
+  MESSAGING_RETRY_MAX_MS: envInt(5000, 1),
+  SHUTDOWN_TIMEOUT_MS: envInt(15000, 0),
+});
+export type CommonConfig = z.infer<typeof CommonConfigSchema>;

@@ -1,0 +1,45 @@
+import type { EventDefinition, EventEnvelope } from '@lib/contracts';
+
+/**
+ * Runs a handler's work exactly once per (consumer, event id), atomically with the work's own database
+ * effects and the events it emits (the database lib implements it with an inbox table and a transaction).
+ */
+export abstract class InboxStore {
+  abstract runOnce(
+    consumer: string,
+    event: EventEnvelope<unknown>,
+    work: () => Promise<void>,
+  ): Promise<'processed' | 'duplicate'>;
+}
+
+/**
+ * The transactional outbox: when a unit of work is active, `enqueue` stores the event in the same
+ * transaction and returns true; the relay publishes it after commit. Returns false when there is no active
+ * unit of work (the publisher then publishes directly).
+ */
+export abstract class TransactionalOutbox {
+  abstract enqueue(definition: EventDefinition, envelope: EventEnvelope<unknown>): Promise<boolean>;
+}
+
+/** Headers a dead-lettered message carries, besides its original headers. */
+export const DeadLetterHeaders = {
+  reason: 'x-dlq-reason',
+  error: 'x-dlq-error',
+  originalTopic: 'x-dlq-original-topic',
+  originalPartition: 'x-dlq-original-partition',
+  originalOffset: 'x-dlq-original-offset',
+  consumerGroup: 'x-dlq-consumer-group',
+  attempts: 'x-dlq-attempts',
+  failedAt: 'x-dlq-failed-at',
+} as const;
+
+/** Why a message was dead-lettered. */
+export type DeadLetterReason = 'invalid_event' | 'handler_failed';
+
+/**
+ * Sends already-encoded records to a topic and resolves once the transport acknowledged them
+ * (Kafka: idempotent producer, acks=all). Used by the publisher and by the outbox relay.
+ */
+export abstract class RecordSink {
+  abstract send(topic: string, records: import('@lib/contracts').KafkaRecord[]): Promise<void>;
+}
