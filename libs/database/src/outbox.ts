@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { toKafkaRecord, type EventDefinition, type EventEnvelope, type KafkaRecord } from '@lib/contracts';
 import { RecordSink, TransactionalOutbox } from '@lib/messaging';
 import { schemaOf } from './data-source';
@@ -99,13 +100,30 @@ export class PostgresOutbox extends TransactionalOutbox {
           [this.batchSize],
         );
         if (rows.length === 0) return 0;
-        const byTopic = new Map<string, KafkaRecord[]>();
+        // Consecutive rows of one topic and one trace go out together, sent inside the trace context they
+        // were enqueued in: the Kafka instrumentation stamps the send span's context on each record, so the
+        // turn's trace continues through the relay.
+        let batch: OutboxRow[] = [];
+        const flush = async (): Promise<void> => {
+          if (batch.length === 0) return;
+          const first = batch[0];
+          const records: KafkaRecord[] = batch.map((r) => ({
+            key: r.key,
+            headers: r.headers,
+            value: Buffer.from(r.value, 'utf8'),
+          }));
+          batch = [];
+          const parent = propagation.extract(ROOT_CONTEXT, first.headers);
+          await context.with(parent, () => this.sink.send(first.topic, records));
+        };
         for (const row of rows) {
-          const records = byTopic.get(row.topic) ?? [];
-          records.push({ key: row.key, headers: row.headers, value: Buffer.from(row.value, 'utf8') });
-          byTopic.set(row.topic, records);
+          const head = batch[0];
+          if (head && (head.topic !== row.topic || head.headers.traceparent !== row.headers.traceparent)) {
+            await flush();
+          }
+          batch.push(row);
         }
-        for (const [topic, records] of byTopic) await this.sink.send(topic, records);
+        await flush();
         await manager.query(`DELETE FROM ${this.table} WHERE "seq" = ANY($1::bigint[])`, [
           rows.map((r) => r.seq),
         ]);

@@ -1,4 +1,4 @@
-import type { DynamicModule, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import type { ServiceDatabase } from '@lib/database';
 
 export type ServiceName = 'gateway' | 'orchestrator' | 'tool-runner' | 'persistence' | 'evaluator';
@@ -23,6 +23,6 @@ export interface ServiceDefinition {
    * `broadcast`: every instance sees every event (the gateway pushing events to its SSE clients).
    */
   readonly delivery: 'shared' | 'broadcast';
-  /** Called after the app is listening, e.g. to print a banner. */
-  readonly onListening?: (url: string) => void;
+  /** Service-specific HTTP setup before listening: body limits, exception filters, OpenAPI. */
+  readonly configure?: (app: INestApplication) => void | Promise<void>;
 }

@@ -1,0 +1,3 @@
+import { startTelemetry } from '@lib/telemetry';
+
+startTelemetry('tool-runner');

@@ -1,0 +1,31 @@
+import { AlertEntity } from './alert.entity';
+import { AnalysisEntity } from './analysis.entity';
+import { ConversationEntity } from './conversation.entity';
+import { EvaluationEntity } from './evaluation.entity';
+import { FeedbackEntity } from './feedback.entity';
+import { ReplyEntity } from './reply.entity';
+import { ToolCallEntity } from './tool-call.entity';
+import { TurnFailureEntity } from './turn-failure.entity';
+import { TurnEntity } from './turn.entity';
+
+export * from './alert.entity';
+export * from './analysis.entity';
+export * from './conversation.entity';
+export * from './evaluation.entity';
+export * from './feedback.entity';
+export * from './reply.entity';
+export * from './tool-call.entity';
+export * from './turn-failure.entity';
+export * from './turn.entity';
+
+export const CONVERSATION_RECORD_ENTITIES = [
+  ConversationEntity,
+  TurnEntity,
+  AnalysisEntity,
+  ToolCallEntity,
+  ReplyEntity,
+  TurnFailureEntity,
+  EvaluationEntity,
+  FeedbackEntity,
+  AlertEntity,
+];

@@ -1,0 +1,2 @@
+/** The PostgreSQL schema the persistence service owns. */
+export const PERSISTENCE_SCHEMA = 'persistence';
