@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envInt, envList } from './config';
+import { envBoolean, envInt, envList } from './config';
 
 /** Settings every service shares: how it reaches PostgreSQL and the event transport, and how it logs. */
 export const CommonConfigSchema = z.object({
@@ -12,6 +12,13 @@ export const CommonConfigSchema = z.object({
   MESSAGING_TRANSPORT: z.enum(['kafka', 'in-process']).default('kafka'),
   KAFKA_BROKERS: envList('127.0.0.1:19092').describe('Comma-separated bootstrap brokers'),
   KAFKA_CLIENT_ID_PREFIX: z.string().default('sales-agent'),
+  KAFKA_CONSUMER_GROUP_PREFIX: z
+    .string()
+    .default('')
+    .describe('Prefix of consumer group ids (groups are named after the service), e.g. per environment'),
+  KAFKA_CONSUMER_FROM_BEGINNING: envBoolean(true).describe(
+    'Where a new consumer group starts: the beginning of each topic (no event missed) or its end',
+  ),
   KAFKA_TOPIC_PARTITIONS: envInt(3, 1, 1000),
   KAFKA_REPLICATION_FACTOR: envInt(1, 1, 10),
   MESSAGING_MAX_ATTEMPTS: envInt(4, 1, 20).describe('Handler attempts before a message is dead-lettered'),

@@ -42,4 +42,7 @@ export type DeadLetterReason = 'invalid_event' | 'handler_failed';
  */
 export abstract class RecordSink {
   abstract send(topic: string, records: import('@lib/contracts').KafkaRecord[]): Promise<void>;
+
+  /** Releases the connection (Kafka: disconnects the producer). Called once, at shutdown. */
+  async close(): Promise<void> {}
 }

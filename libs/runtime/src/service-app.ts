@@ -77,7 +77,10 @@ export async function startService(
     transport: config.MESSAGING_TRANSPORT,
     serviceName: definition.name,
     delivery: definition.delivery,
-    consumerGroup: definition.delivery === 'broadcast' ? `${definition.name}.${instanceId}` : definition.name,
+    consumerGroup:
+      config.KAFKA_CONSUMER_GROUP_PREFIX +
+      (definition.delivery === 'broadcast' ? `${definition.name}.${instanceId}` : definition.name),
+    fromBeginning: definition.delivery === 'shared' && config.KAFKA_CONSUMER_FROM_BEGINNING,
     inbox: definition.delivery === 'shared' ? app.get(InboxStore) : undefined,
     kafka: { brokers: config.KAFKA_BROKERS, clientIdPrefix: config.KAFKA_CLIENT_ID_PREFIX },
     bus: options.bus,

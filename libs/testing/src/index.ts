@@ -1,1 +1,3 @@
 export * from './postgres';
+export * from './otlp-receiver';
+export * from './processes';

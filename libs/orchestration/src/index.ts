@@ -1,0 +1,11 @@
+export * from './model/language-model';
+export * from './model/tool-outcomes';
+export * from './offline/offline-language-model';
+export { analyseMessage, KNOWN_COMPETITORS } from './offline/analyser';
+export { writeReply } from './offline/reply-writer';
+export * from './orchestrator.config';
+export * from './workflow/orchestrator-database';
+export * from './workflow/turn.repository';
+export * from './workflow/turn-workflow.service';
+export * from './workflow/turn-events.controller';
+export * from './orchestrator.module';
