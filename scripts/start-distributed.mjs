@@ -26,14 +26,20 @@ const env = {
   PERSISTENCE_URL: process.env.PERSISTENCE_URL ?? 'http://127.0.0.1:3103',
 };
 log('start', 'applying migrations');
-await runOrFail('start', process.execPath, [join(ROOT, 'dist/libs/runtime/src/cli/migrate.js'), 'up'], { env });
+await runOrFail('start', process.execPath, [join(ROOT, 'dist/libs/runtime/src/cli/migrate.js'), 'up'], {
+  env,
+});
 
 const children = SERVICES.map(([name, port]) => {
-  const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, `dist/apps/${name}/src/main.js`)], {
-    cwd: ROOT,
-    env: { ...env, PORT: String(port) },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--enable-source-maps', join(ROOT, `dist/apps/${name}/src/main.js`)],
+    {
+      cwd: ROOT,
+      env: { ...env, PORT: String(port) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   child.on('exit', (code, signal) => log('start', `${name} exited (${signal ?? code})`));
   return child;
 });

@@ -7,9 +7,13 @@ import { ensureBuilt, ensureDependencies, ROOT } from './lib/project.mjs';
 
 await ensureDependencies();
 await ensureBuilt();
-const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, 'dist/apps/embedded/src/main.js')], {
-  cwd: ROOT,
-  stdio: 'inherit',
-});
+const child = spawn(
+  process.execPath,
+  ['--enable-source-maps', join(ROOT, 'dist/apps/embedded/src/main.js')],
+  {
+    cwd: ROOT,
+    stdio: 'inherit',
+  },
+);
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code) => process.exit(code ?? 1));

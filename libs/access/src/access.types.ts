@@ -32,7 +32,10 @@ export const TenantName = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'letters, digits, space, dot, underscore and dash; starts with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9 ._-]*$/,
+    'letters, digits, space, dot, underscore and dash; starts with a letter or digit',
+  );
 
 export const ApiKeyName = z.string().min(1).max(100);
 

@@ -29,7 +29,7 @@ export function loadConfig<S extends z.ZodObject>(
 }
 
 /** Marks a variable as secret: no default allowed, masked by `describeConfig`. */
-export const secret = <T extends z.ZodType>(schema: T): T => schema.meta({ secret: true }) as T;
+export const secret = <T extends z.ZodType>(schema: T): T => schema.meta({ secret: true });
 
 /** Boolean from the usual environment spellings. */
 export const envBoolean = (defaultValue: boolean) =>

@@ -83,7 +83,9 @@ describe('CloudEvents Kafka binary binding', () => {
 
   it('rejects a message without a tenant', () => {
     const { ce_tenantid: _dropped, ...headers } = toKafkaRecord(TurnReceived, envelope()).headers;
-    expect(() => fromKafkaRecord({ value: Buffer.from(JSON.stringify(turnData)), headers })).toThrow(/tenantid/);
+    expect(() => fromKafkaRecord({ value: Buffer.from(JSON.stringify(turnData)), headers })).toThrow(
+      /tenantid/,
+    );
   });
 });
 

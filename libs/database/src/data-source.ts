@@ -45,14 +45,14 @@ export async function runMigrations(dataSource: DataSource, schema: string): Pro
 
 /** Reverts every applied migration of the service, newest first. */
 export async function revertAllMigrations(dataSource: DataSource): Promise<number> {
+  const table = `"${schemaOf(dataSource)}"."migrations"`;
   let reverted = 0;
-  while (
-    (await dataSource.query(`SELECT 1 FROM "${schemaOf(dataSource)}"."migrations" LIMIT 1`)).length > 0
-  ) {
+  for (;;) {
+    const applied: unknown[] = await dataSource.query(`SELECT 1 FROM ${table} LIMIT 1`);
+    if (applied.length === 0) return reverted;
     await dataSource.undoLastMigration({ transaction: 'each' });
     reverted += 1;
   }
-  return reverted;
 }
 
 export function schemaOf(dataSource: DataSource): string {

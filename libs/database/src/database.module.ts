@@ -39,7 +39,10 @@ class DatabaseLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     this.outbox.start();
   }
 
-  /** Consumers are closed before this runs; send what their last units of work enqueued. */
+  /**
+   * Sends what is left in the outbox. The runtime's stop() closes the consumers before app.close(), so this
+   * also covers their last units of work; a plain app.close() would run it before the consumers close.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     await this.outbox.stop();
   }

@@ -26,7 +26,7 @@ export interface EmbeddedSystem {
   readonly gatewayUrl: string;
   readonly developmentApiKey: string;
   readonly services: readonly RunningService[];
-  stop(): Promise<void>;
+  stop(this: void): Promise<void>;
 }
 
 /** The development API key: made once, kept in the data dir, so it survives restarts. */

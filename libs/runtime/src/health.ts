@@ -44,7 +44,10 @@ export class HealthController {
 
   @Get('ready')
   async ready(): Promise<{ status: 'ok'; checks: Record<string, boolean> }> {
-    const checks: Record<string, boolean> = { database: await this.databaseUp(), ...this.readiness.results() };
+    const checks: Record<string, boolean> = {
+      database: await this.databaseUp(),
+      ...this.readiness.results(),
+    };
     if (Object.values(checks).some((ok) => !ok)) {
       throw new ServiceUnavailableException({ status: 'unavailable', checks });
     }

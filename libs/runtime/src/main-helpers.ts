@@ -36,7 +36,9 @@ export function stopOnSignals(stop: () => Promise<void>, timeoutMs: number): voi
 export function exitOnBootFailure(service: string): (error: unknown) => never {
   return (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', service, message: `failed to start: ${message}` })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ level: 'fatal', service, message: `failed to start: ${message}` })}\n`,
+    );
     process.exit(1);
   };
 }

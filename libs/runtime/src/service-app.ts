@@ -10,6 +10,7 @@ import {
   createEventTransport,
   InboxStore,
   MessagingModule,
+  RecordSink,
   TransactionalOutbox,
   type InProcessEventBus,
 } from '@lib/messaging';
@@ -32,11 +33,15 @@ export interface RunningService {
   readonly app: INestApplication;
   readonly url: string;
   /** Graceful stop: stop consuming and finish in-flight events, send the outbox, close HTTP and connections. */
-  stop(): Promise<void>;
+  stop(this: void): Promise<void>;
 }
 
 /** Root module of a service: shared infrastructure (global) plus the service's own module. */
-function rootModule(definition: ServiceDefinition, config: CommonConfig, options: ServiceAppOptions): DynamicModule {
+function rootModule(
+  definition: ServiceDefinition,
+  config: CommonConfig,
+  options: ServiceAppOptions,
+): DynamicModule {
   @Module({ controllers: [HealthController], providers: [ReadinessRegistry] })
   class ServiceRootModule {}
   return {
@@ -82,6 +87,7 @@ export async function startService(
       (definition.delivery === 'broadcast' ? `${definition.name}.${instanceId}` : definition.name),
     fromBeginning: definition.delivery === 'shared' && config.KAFKA_CONSUMER_FROM_BEGINNING,
     inbox: definition.delivery === 'shared' ? app.get(InboxStore) : undefined,
+    sink: app.get(RecordSink),
     kafka: { brokers: config.KAFKA_BROKERS, clientIdPrefix: config.KAFKA_CLIENT_ID_PREFIX },
     bus: options.bus,
     retry: {
@@ -106,10 +112,13 @@ export async function startService(
     (stopping ??= (async () => {
       const server = app.getHttpServer() as import('node:http').Server;
       // Open streams (SSE) would keep close() waiting forever: end them after a grace period.
-      const force = setTimeout(() => server.closeAllConnections(), Math.min(config.SHUTDOWN_TIMEOUT_MS, 5000));
+      const force = setTimeout(
+        () => server.closeAllConnections(),
+        Math.min(config.SHUTDOWN_TIMEOUT_MS, 5000),
+      );
       force.unref();
       await transport.close();
-      const outbox = app.get(TransactionalOutbox) as { drain?: () => Promise<void> };
+      const outbox: { drain?: () => Promise<void> } = app.get(TransactionalOutbox);
       await outbox.drain?.();
       server.closeIdleConnections();
       await app.close();

@@ -24,5 +24,5 @@ export interface ServiceDefinition {
    */
   readonly delivery: 'shared' | 'broadcast';
   /** Service-specific HTTP setup before listening: body limits, exception filters, OpenAPI. */
-  readonly configure?: (app: INestApplication) => void | Promise<void>;
+  readonly configure?: (this: void, app: INestApplication) => void | Promise<void>;
 }

@@ -83,7 +83,8 @@ export class OtlpReceiver {
 
   private ingest(request: OtlpTraceRequest): void {
     for (const rs of request.resourceSpans ?? []) {
-      const service = String(attributesOf(rs.resource?.attributes)['service.name'] ?? 'unknown');
+      const name = attributesOf(rs.resource?.attributes)['service.name'];
+      const service = typeof name === 'string' ? name : 'unknown';
       for (const ss of rs.scopeSpans ?? []) {
         for (const span of ss.spans ?? []) {
           this.spans.push({

@@ -27,7 +27,12 @@ export interface ServiceProcess {
 }
 
 /** Starts a built script (dist/) as a separate Node process, keeping its output for failure messages. */
-export function startNodeProcess(name: string, script: string, env: NodeJS.ProcessEnv, args: string[] = []): ServiceProcess {
+export function startNodeProcess(
+  name: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+  args: string[] = [],
+): ServiceProcess {
   const child = spawn(process.execPath, ['--enable-source-maps', join(REPO_ROOT, script), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
@@ -76,7 +81,9 @@ export async function waitForHttpOk(url: string, timeoutMs: number, proc?: Servi
   let last = '';
   while (Date.now() < deadline) {
     if (proc && proc.child.exitCode !== null) {
-      throw new Error(`${proc.name} exited (${proc.child.exitCode}) before ready:\n${proc.output.slice(-40).join('\n')}`);
+      throw new Error(
+        `${proc.name} exited (${proc.child.exitCode}) before ready:\n${proc.output.slice(-40).join('\n')}`,
+      );
     }
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -85,18 +92,24 @@ export async function waitForHttpOk(url: string, timeoutMs: number, proc?: Servi
     } catch (error) {
       last = String(error);
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`${url} not ready after ${timeoutMs} ms (${last})${proc ? `\n${proc.output.slice(-40).join('\n')}` : ''}`);
+  throw new Error(
+    `${url} not ready after ${timeoutMs} ms (${last})${proc ? `\n${proc.output.slice(-40).join('\n')}` : ''}`,
+  );
 }
 
 /** Polls `check` until it returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

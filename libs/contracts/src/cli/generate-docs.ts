@@ -25,9 +25,11 @@ function main(): void {
   const check = process.argv.includes('--check');
   const root = repoRoot();
   const outDir = join(root, 'libs/contracts/generated');
-  const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string })
+    .version;
   const files: Record<string, string> = { 'asyncapi.json': render(buildAsyncApiDocument(version)) };
-  for (const [name, schema] of Object.entries(buildJsonSchemas())) files[`json-schema/${name}`] = render(schema);
+  for (const [name, schema] of Object.entries(buildJsonSchemas()))
+    files[`json-schema/${name}`] = render(schema);
 
   if (check) {
     const stale: string[] = [];

@@ -13,7 +13,11 @@ describe('generated contract documents', () => {
 
   it('is AsyncAPI 3 with one channel per topic, addressed by the versioned topic name', () => {
     expect(doc.asyncapi).toBe('3.0.0');
-    expect(Object.values(doc.channels).map((c) => c.address).sort()).toEqual(ALL_TOPICS.map((t) => t.name).sort());
+    expect(
+      Object.values(doc.channels)
+        .map((c) => c.address)
+        .sort(),
+    ).toEqual(ALL_TOPICS.map((t) => t.name).sort());
     for (const channel of Object.values(doc.channels)) expect(channel.address).toMatch(/\.v\d+$/);
   });
 

@@ -4,10 +4,17 @@ import { ALL_TOPICS, deadLetterTopic, type TopicDefinition } from '../topics';
 import { dataJsonSchema, eventName, type JsonSchema } from './json-schemas';
 
 const channelId = (topic: TopicDefinition): string =>
-  topic.name.replace(/\.v\d+$/, '').replace(/^sales\./, '').replace(/[.-](\w)/g, (_, c: string) => c.toUpperCase());
+  topic.name
+    .replace(/\.v\d+$/, '')
+    .replace(/^sales\./, '')
+    .replace(/[.-](\w)/g, (_, c: string) => c.toUpperCase());
 
 function headersSchema(definition: EventDefinition): JsonSchema {
-  const str = (description: string, extra: JsonSchema = {}): JsonSchema => ({ type: 'string', description, ...extra });
+  const str = (description: string, extra: JsonSchema = {}): JsonSchema => ({
+    type: 'string',
+    description,
+    ...extra,
+  });
   return {
     type: 'object',
     required: ['ce_specversion', 'ce_id', 'ce_type', 'ce_source', 'ce_subject', 'ce_time', 'ce_tenantid'],
@@ -83,7 +90,11 @@ export function buildAsyncApiDocument(version: string): JsonSchema {
     },
     defaultContentType: 'application/json',
     servers: {
-      local: { host: '127.0.0.1:19092', protocol: 'kafka', description: 'Broker started by scripts/kafka.mjs' },
+      local: {
+        host: '127.0.0.1:19092',
+        protocol: 'kafka',
+        description: 'Broker started by scripts/kafka.mjs',
+      },
     },
     channels,
     operations,

@@ -6,7 +6,10 @@ export type JsonSchema = Record<string, unknown>;
 
 /** PascalCase name of an event, e.g. `io.salesagent.turn.received.v1` → `TurnReceivedV1`. */
 export function eventName(definition: EventDefinition): string {
-  const [, ...rest] = definition.type.replace(/^io\.salesagent\./, '').split('.').reverse();
+  const [, ...rest] = definition.type
+    .replace(/^io\.salesagent\./, '')
+    .split('.')
+    .reverse();
   const version = definition.type.split('.').pop() ?? 'v1';
   const words = rest.reverse().flatMap((w) => w.split(/[-_]/));
   return words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('') + version.toUpperCase();

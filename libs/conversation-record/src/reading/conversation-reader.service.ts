@@ -31,21 +31,22 @@ export class ConversationReader {
 
   /** The whole record of a conversation of the tenant, or undefined (also when another tenant owns it). */
   async getConversation(tenantId: string, conversationId: string): Promise<ConversationView | undefined> {
-    // One transaction: a consistent snapshot across the tables (REPEATABLE READ is not needed: every
-    // write of a conversation happens under its row lock, and the read takes the tables one by one).
+    const fresh = !this.uow.isActive;
     return this.uow.run(async () => {
+      // One snapshot for all the tables, so a write committed halfway through the read is either all in
+      // the view or not at all.
+      if (fresh) await this.conversations.useReadOnlySnapshot();
       const conversation = await this.conversations.findForTenant(tenantId, conversationId);
       if (!conversation) return undefined;
-      const [turns, analyses, replies, failures, toolCalls, evaluations, feedback, alerts] = await Promise.all([
-        this.turns.listByConversation(tenantId, conversationId),
-        this.analyses.listByConversation(tenantId, conversationId),
-        this.replies.listByConversation(tenantId, conversationId),
-        this.failures.listByConversation(tenantId, conversationId),
-        this.toolCalls.listByConversation(tenantId, conversationId),
-        this.evaluations.listByConversation(tenantId, conversationId),
-        this.feedback.listByConversation(tenantId, conversationId),
-        this.alerts.listByConversation(tenantId, conversationId),
-      ]);
+      // Sequential on purpose: a transaction is one connection, parallel queries would only queue.
+      const turns = await this.turns.listByConversation(tenantId, conversationId);
+      const analyses = await this.analyses.listByConversation(tenantId, conversationId);
+      const replies = await this.replies.listByConversation(tenantId, conversationId);
+      const failures = await this.failures.listByConversation(tenantId, conversationId);
+      const toolCalls = await this.toolCalls.listByConversation(tenantId, conversationId);
+      const evaluations = await this.evaluations.listByConversation(tenantId, conversationId);
+      const feedback = await this.feedback.listByConversation(tenantId, conversationId);
+      const alerts = await this.alerts.listByConversation(tenantId, conversationId);
       return toConversationView({
         conversation,
         turns,

@@ -198,6 +198,7 @@ export class ConversationRecorder {
     fact: ConversationFact,
   ): Promise<void> {
     const next = applyConversationFact(current, fact);
-    if (!sameConversationState(current, next)) await this.conversations.update(tenantId, conversationId, next);
+    if (!sameConversationState(current, next))
+      await this.conversations.update(tenantId, conversationId, next);
   }
 }

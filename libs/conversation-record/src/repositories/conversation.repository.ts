@@ -79,6 +79,11 @@ export class ConversationRepository {
     );
   }
 
+  /** First statement of a read-only unit of work: every following read sees the same snapshot. */
+  async useReadOnlySnapshot(): Promise<void> {
+    await this.uow.manager.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+  }
+
   async findForTenant(tenantId: string, conversationId: string): Promise<ConversationEntity | null> {
     return this.uow.manager.findOne(ConversationEntity, { where: { id: conversationId, tenantId } });
   }

@@ -122,7 +122,7 @@ export class InProcessEventBus {
     deliver: BusDelivery,
     options: { fromBeginning: boolean },
   ): BusSubscription {
-    const group = this.groups.get(groupId) ?? { positions: new Map(), pumps: new Map() };
+    const group: Group = this.groups.get(groupId) ?? { positions: new Map(), pumps: new Map() };
     if (group.member) throw new Error(`consumer group ${groupId} already has a member in this process`);
     this.groups.set(groupId, group);
     for (const topic of topics) {
@@ -136,7 +136,8 @@ export class InProcessEventBus {
     }
     const member: Member = { deliver, topics: new Set(topics) };
     group.member = member;
-    for (const topic of topics) for (let p = 0; p < this.partitionCount; p++) this.kick(groupId, group, topic, p);
+    for (const topic of topics)
+      for (let p = 0; p < this.partitionCount; p++) this.kick(groupId, group, topic, p);
     return {
       close: async (timeoutMs = 10_000) => {
         if (group.member === member) group.member = undefined;
@@ -233,7 +234,9 @@ export class InProcessEventBus {
         done = await member.deliver(record);
       } catch (error) {
         // Only dead-lettering itself can fail here: keep the record and try again shortly.
-        this.logger.error(`${groupId}: delivery of ${topic}[${partition}]@${record.offset} failed: ${String(error)}`);
+        this.logger.error(
+          `${groupId}: delivery of ${topic}[${partition}]@${record.offset} failed: ${String(error)}`,
+        );
         this.scheduleRedelivery(groupId, group, topic, partition);
         return;
       }

@@ -32,9 +32,13 @@ export class DeliveryAbortedError extends Error {
 
 /** A readable one-line message for any thrown value (headers, logs). */
 export function errorMessage(error: unknown): string {
+  if (error instanceof ZodError) {
+    const issues = error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+    return `ZodError: ${issues.join('; ')}`;
+  }
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   if (typeof error === 'object' && error !== null && 'message' in error) {
-    return String((error as { message: unknown }).message);
+    return String(error.message);
   }
   return String(error);
 }

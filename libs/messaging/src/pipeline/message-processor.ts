@@ -16,7 +16,10 @@ import { DeliveryContext, headerText, stringHeaders, type IncomingRecord } from 
 import { createRetryPolicy, resolveRetryOptions, type RetryOptions } from './retry-options';
 
 /** Calls the service's handler(s) for one validated event. Rejects when a handler threw. */
-export type EventHandlerInvoker = (envelope: EventEnvelope<unknown>, context: DeliveryContext) => Promise<void>;
+export type EventHandlerInvoker = (
+  envelope: EventEnvelope<unknown>,
+  context: DeliveryContext,
+) => Promise<void>;
 
 /**
  * What happened to a record. Every outcome but `aborted` means "done, commit the offset"; `aborted` (the
@@ -96,7 +99,8 @@ export class MessageProcessor {
         this.processInSpan(record, span, signal),
       );
       span.setAttribute('messaging.delivery.outcome', outcome);
-      if (outcome === 'dead_lettered') span.setStatus({ code: SpanStatusCode.ERROR, message: 'dead-lettered' });
+      if (outcome === 'dead_lettered')
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'dead-lettered' });
       return outcome;
     } catch (error) {
       span.recordException(asException(error));
@@ -107,7 +111,11 @@ export class MessageProcessor {
     }
   }
 
-  private async processInSpan(record: IncomingRecord, span: Span, signal?: AbortSignal): Promise<ProcessOutcome> {
+  private async processInSpan(
+    record: IncomingRecord,
+    span: Span,
+    signal?: AbortSignal,
+  ): Promise<ProcessOutcome> {
     let envelope: EventEnvelope<unknown>;
     try {
       envelope = fromKafkaRecord(record).envelope;
@@ -133,7 +141,11 @@ export class MessageProcessor {
         if (signal?.aborted) throw new DeliveryAbortedError();
         attempts += 1;
         try {
-          return await this.handleOnce(envelope, handler, new DeliveryContext([record, this.consumerGroup, attempts]));
+          return await this.handleOnce(
+            envelope,
+            handler,
+            new DeliveryContext([record, this.consumerGroup, attempts]),
+          );
         } catch (error) {
           span.recordException(asException(error));
           if (!isPermanentError(error) && attempts < this.retryOptions.maxAttempts) {
@@ -163,7 +175,9 @@ export class MessageProcessor {
       await handler(envelope, deliveryContext);
       return 'handled';
     }
-    const result = await inbox.runOnce(this.consumerGroup, envelope, () => handler(envelope, deliveryContext));
+    const result = await inbox.runOnce(this.consumerGroup, envelope, () =>
+      handler(envelope, deliveryContext),
+    );
     return result === 'processed' ? 'handled' : 'duplicate';
   }
 
@@ -176,7 +190,9 @@ export class MessageProcessor {
     const message = errorMessage(error);
     const where = `${record.topic}[${record.partition}]@${record.offset}`;
     if (this.options.deadLetters === 'log') {
-      this.logger.error(`${where} (${reason}) cannot be handled, skipped after ${attempts} attempt(s): ${message}`);
+      this.logger.error(
+        `${where} (${reason}) cannot be handled, skipped after ${attempts} attempt(s): ${message}`,
+      );
       return;
     }
     const topic = deadLetterTopic(record.topic);

@@ -9,7 +9,11 @@ import type { EventHandlerInvoker } from './message-processor';
  * several handlers of one type are chained by Nest and all run). The invoker resolves when every handler
  * finished and rejects with the handler's own error when one threw.
  */
-export function nestHandlerFinder(server: Server): (type: string) => EventHandlerInvoker | undefined {
+export type HandlerRegistry = Pick<Server, 'getHandlers' | 'getHandlerByPattern' | 'transformToObservable'>;
+
+export function nestHandlerFinder(
+  server: HandlerRegistry,
+): (type: string) => EventHandlerInvoker | undefined {
   return (type) => {
     const handler = server.getHandlerByPattern(type);
     if (!handler?.isEventHandler) return undefined;
@@ -24,14 +28,15 @@ export function nestHandlerFinder(server: Server): (type: string) => EventHandle
 }
 
 /** The topics a transport must read: those of the event types this service has handlers for. */
-export function subscribedTopics(server: Server): string[] {
+export function subscribedTopics(server: HandlerRegistry): string[] {
   const topics = new Set<string>();
   for (const [pattern, handler] of server.getHandlers()) {
     if (!handler.isEventHandler) {
       throw new Error(`@MessagePattern(${pattern}) is not supported by the event transports: use @OnEvent`);
     }
     const definition = eventDefinitionByType(pattern);
-    if (!definition) throw new Error(`a handler listens to ${pattern}, which is not an event of @lib/contracts`);
+    if (!definition)
+      throw new Error(`a handler listens to ${pattern}, which is not an event of @lib/contracts`);
     topics.add(definition.topic.name);
   }
   return [...topics].sort();

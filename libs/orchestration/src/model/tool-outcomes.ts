@@ -3,8 +3,18 @@ import type { GroundingSource, ToolError } from '@lib/contracts';
 
 /** What happened to one tool call of a turn, as the orchestrator recorded it. */
 export type ToolOutcome =
-  | { readonly toolCallId: string; readonly tool: string; readonly status: 'completed'; readonly result: unknown }
-  | { readonly toolCallId: string; readonly tool: string; readonly status: 'failed'; readonly error: ToolError };
+  | {
+      readonly toolCallId: string;
+      readonly tool: string;
+      readonly status: 'completed';
+      readonly result: unknown;
+    }
+  | {
+      readonly toolCallId: string;
+      readonly tool: string;
+      readonly status: 'failed';
+      readonly error: ToolError;
+    };
 
 /** A knowledge-base passage returned by `knowledge_search`, normalised. */
 export interface KnowledgePassage {
@@ -14,6 +24,12 @@ export interface KnowledgePassage {
   readonly source: string;
   readonly text: string;
   readonly score: number;
+}
+
+export interface CrmActivity {
+  readonly type?: string;
+  readonly subject?: string;
+  readonly occurredAt?: string;
 }
 
 export interface CrmDeal {
@@ -34,7 +50,9 @@ export interface CrmProfile {
   readonly title?: string;
   readonly companyName?: string;
   readonly industry?: string;
+  readonly accountDescription?: string;
   readonly deals: readonly CrmDeal[];
+  readonly activities: readonly CrmActivity[];
 }
 
 export const KNOWLEDGE_SEARCH = 'knowledge_search';
@@ -50,6 +68,7 @@ const PassageSchema = z.looseObject({
   passageId: str,
   chunkId: str,
   title: z.string().optional().catch(undefined),
+  section: str,
   source: str,
   path: str,
   documentPath: str,
@@ -83,7 +102,9 @@ const ContactSchema = z.looseObject({
   title: str,
 });
 
-const AccountSchema = z.looseObject({ id: str, accountId: str, name: str, industry: str });
+const AccountSchema = z.looseObject({ id: str, accountId: str, name: str, industry: str, description: str });
+
+const ActivitySchema = z.looseObject({ type: str, subject: str, occurredAt: str });
 
 const DealSchema = z.looseObject({
   name: str,
@@ -99,8 +120,10 @@ const CrmResultSchema = z.looseObject({
   contact: z.unknown().optional(),
   contacts: z.array(z.unknown()).optional().catch(undefined),
   account: z.unknown().optional(),
+  openDeals: z.array(z.unknown()).optional().catch(undefined),
   deals: z.array(z.unknown()).optional().catch(undefined),
   opportunities: z.array(z.unknown()).optional().catch(undefined),
+  recentActivities: z.array(z.unknown()).optional().catch(undefined),
 });
 
 export function knowledgePassages(outcomes: readonly ToolOutcome[]): KnowledgePassage[] {
@@ -121,7 +144,7 @@ export function knowledgePassages(outcomes: readonly ToolOutcome[]): KnowledgePa
       passages.push({
         sourceId,
         toolCallId: outcome.toolCallId,
-        title: p.data.title ?? '',
+        title: [p.data.title, p.data.section].filter(Boolean).join(' › '),
         source: p.data.source ?? p.data.path ?? p.data.documentPath ?? p.data.url ?? '',
         text,
         score: p.data.score ?? 0,
@@ -144,12 +167,19 @@ export function crmProfile(outcomes: readonly ToolOutcome[]): CrmProfile | undef
     if (!c && !a) continue;
     const firstName = c?.firstName ?? c?.first_name ?? (c?.name ?? c?.fullName)?.split(/\s+/)[0];
     const lastName = c?.lastName ?? c?.last_name;
-    const contactName = c?.name ?? c?.fullName ?? ([firstName, lastName].filter(Boolean).join(' ') || undefined);
-    const deals = (parsed.data.deals ?? parsed.data.opportunities ?? []).flatMap((d): CrmDeal[] => {
-      const deal = DealSchema.safeParse(d);
-      if (!deal.success) return [];
-      const { name, stage, stageName, amount, currency, closeDate } = deal.data;
-      return [{ name, stage: stage ?? stageName, amount, currency, closeDate }];
+    const contactName =
+      c?.name ?? c?.fullName ?? ([firstName, lastName].filter(Boolean).join(' ') || undefined);
+    const deals = (parsed.data.openDeals ?? parsed.data.deals ?? parsed.data.opportunities ?? []).flatMap(
+      (d): CrmDeal[] => {
+        const deal = DealSchema.safeParse(d);
+        if (!deal.success) return [];
+        const { name, stage, stageName, amount, currency, closeDate } = deal.data;
+        return [{ name, stage: stage ?? stageName, amount, currency, closeDate }];
+      },
+    );
+    const activities = (parsed.data.recentActivities ?? []).flatMap((x): CrmActivity[] => {
+      const activity = ActivitySchema.safeParse(x);
+      return activity.success ? [activity.data] : [];
     });
     const recordId = c?.id ?? c?.contactId ?? a?.id ?? a?.accountId ?? outcome.toolCallId;
     return {
@@ -161,7 +191,9 @@ export function crmProfile(outcomes: readonly ToolOutcome[]): CrmProfile | undef
       title: c?.title,
       companyName: a?.name,
       industry: a?.industry,
+      accountDescription: a?.description,
       deals,
+      activities,
     };
   }
   return undefined;
@@ -179,6 +211,7 @@ export function crmProfileText(profile: CrmProfile): string {
   }
   if (profile.email) lines.push(`Email: ${profile.email}.`);
   if (profile.industry) lines.push(`Industry: ${profile.industry}.`);
+  if (profile.accountDescription) lines.push(profile.accountDescription);
   for (const deal of profile.deals) {
     const parts = [
       deal.name ? `Deal: ${deal.name}` : 'Deal',
@@ -187,6 +220,10 @@ export function crmProfileText(profile: CrmProfile): string {
       deal.closeDate ? `close date ${deal.closeDate}` : undefined,
     ].filter(Boolean);
     lines.push(`${parts.join(', ')}.`);
+  }
+  for (const activity of profile.activities) {
+    const when = activity.occurredAt ? ` on ${activity.occurredAt.slice(0, 10)}` : '';
+    lines.push(`Recent ${activity.type ?? 'activity'}${when}: ${activity.subject ?? ''}.`);
   }
   return lines.join('\n');
 }

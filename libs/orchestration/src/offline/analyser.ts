@@ -103,7 +103,17 @@ const NEGATORS = new Set(['not', "don't", 'dont', 'never', 'no', "isn't", "wasn'
 
 const MONTHS =
   'january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec';
-const NUMBER_WORDS: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, twelve: 12 };
+const NUMBER_WORDS: Record<string, number> = {
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  twelve: 12,
+};
 
 const CURRENCY_SYMBOL: Record<string, string> = { $: 'USD', '€': 'EUR', '£': 'GBP' };
 
@@ -131,7 +141,7 @@ export function detectIntents(text: string): Intent[] {
   const intents: Intent[] = [];
   for (const rule of INTENT_RULES) {
     const matches = rule.patterns.filter((p) => p.test(text)).length;
-    if (matches > 0) intents.push({ name: rule.name, confidence: Math.min(0.95, 0.55 + 0.15 * matches) });
+    if (matches > 0) intents.push({ name: rule.name, confidence: Math.min(0.95, (55 + 15 * matches) / 100) });
   }
   // A question mark with a specific intent makes it the main one; without any rule, "other".
   if (intents.length === 0) return [{ name: 'other', confidence: 0.3 }];
@@ -257,7 +267,8 @@ const OBJECTION_RULES: readonly EvidenceRule<Objection['type']>[] = [
   },
   {
     type: 'need',
-    pattern: /[^.!?]*\b(don'?t (really )?need|no need for|not a priority|don'?t see the value|not sure (we|i) need)\b[^.!?]*/i,
+    pattern:
+      /[^.!?]*\b(don'?t (really )?need|no need for|not a priority|don'?t see the value|not sure (we|i) need)\b[^.!?]*/i,
   },
   {
     type: 'trust',
@@ -268,17 +279,29 @@ const OBJECTION_RULES: readonly EvidenceRule<Objection['type']>[] = [
 
 const SIGNAL_RULES: readonly EvidenceRule<string>[] = [
   { type: 'asked_for_pricing', pattern: /[^.!?]*\b(pricing|price|how much|quote|cost)\b[^.!?]*/i },
-  { type: 'requested_demo_or_trial', pattern: /[^.!?]*\b(demo|trial|walkthrough|pilot|proof of concept|poc)\b[^.!?]*/i },
+  {
+    type: 'requested_demo_or_trial',
+    pattern: /[^.!?]*\b(demo|trial|walkthrough|pilot|proof of concept|poc)\b[^.!?]*/i,
+  },
   {
     type: 'ready_to_buy',
     pattern:
       /[^.!?]*\b(ready to (buy|sign|move forward|purchase|start)|send (me |us )?(the |a )?(contract|order form|agreement)|let'?s (move forward|proceed|sign))\b[^.!?]*/i,
   },
-  { type: 'asked_next_steps', pattern: /[^.!?]*\b(next steps?|how (soon|quickly) can we|onboarding|get started)\b[^.!?]*/i },
-  { type: 'asked_about_contract_terms', pattern: /[^.!?]*\b(contract|annual plan|terms|order form|invoice|net ?30)\b[^.!?]*/i },
+  {
+    type: 'asked_next_steps',
+    pattern: /[^.!?]*\b(next steps?|how (soon|quickly) can we|onboarding|get started)\b[^.!?]*/i,
+  },
+  {
+    type: 'asked_about_contract_terms',
+    pattern: /[^.!?]*\b(contract|annual plan|terms|order form|invoice|net ?30)\b[^.!?]*/i,
+  },
 ];
 
-function evidenceOf<T extends string>(text: string, rules: readonly EvidenceRule<T>[]): { type: T; evidence: string }[] {
+function evidenceOf<T extends string>(
+  text: string,
+  rules: readonly EvidenceRule<T>[],
+): { type: T; evidence: string }[] {
   const found: { type: T; evidence: string }[] = [];
   for (const rule of rules) {
     const m = rule.pattern.exec(text);
@@ -291,7 +314,10 @@ export function detectObjections(text: string): Objection[] {
   const objections = evidenceOf(text, OBJECTION_RULES);
   // "We use Mixpanel" with a price or need objection nearby is a competitor objection even without "already".
   if (!objections.some((o) => o.type === 'competitor')) {
-    const m = new RegExp(`[^.!?,]*\\b(use|using|on|switch from|moved to)\\s+(${competitorAlternation})\\b[^.!?]*`, 'i').exec(text);
+    const m = new RegExp(
+      `[^.!?,]*\\b(use|using|on|switch from|moved to)\\s+(${competitorAlternation})\\b[^.!?]*`,
+      'i',
+    ).exec(text);
     if (m) objections.push({ type: 'competitor', evidence: m[0].trim() });
   }
   return objections;
@@ -342,13 +368,21 @@ export function inferStage(
   const entity = (type: Entity['type']): boolean => entities.some((e) => e.type === type);
   let fromTurn: DealStage = 'prospecting';
   if (signal('ready_to_buy') || has('purchase_intent')) fromTurn = 'negotiation';
-  else if (objections.some((o) => o.type === 'price') || signal('asked_about_contract_terms')) fromTurn = 'negotiation';
+  else if (objections.some((o) => o.type === 'price') || signal('asked_about_contract_terms'))
+    fromTurn = 'negotiation';
   else if (has('pricing_inquiry') && (entity('seats') || entity('budget'))) fromTurn = 'proposal';
-  else if (has('demo_request') || entity('budget') || entity('timeline') || objections.some((o) => o.type === 'authority')) {
+  else if (
+    has('demo_request') ||
+    entity('budget') ||
+    entity('timeline') ||
+    objections.some((o) => o.type === 'authority')
+  ) {
     fromTurn = 'qualification';
   } else if (intents.some((i) => i.name !== 'greeting' && i.name !== 'other')) fromTurn = 'discovery';
 
-  const crmStages = (crm?.deals ?? []).map((d) => normaliseCrmStage(d.stage)).filter((s): s is DealStage => !!s);
+  const crmStages = (crm?.deals ?? [])
+    .map((d) => normaliseCrmStage(d.stage))
+    .filter((s): s is DealStage => !!s);
   const open = crmStages.filter((s) => s !== 'closed_won' && s !== 'closed_lost');
   if (open.length === 0 && crmStages.length > 0 && fromTurn === 'prospecting') return crmStages[0];
   const crmStage = open.sort((a, b) => STAGE_ORDER.indexOf(b) - STAGE_ORDER.indexOf(a))[0];
@@ -364,7 +398,7 @@ export function analyseMessage(text: string, crm?: CrmProfile): Analysis {
   const buyingSignals = detectBuyingSignals(text, entities);
   // An objection rule firing makes "objection" an intent even if the intent keywords missed it.
   if (objections.length > 0 && !intents.some((i) => i.name === 'objection')) {
-    intents.push({ name: 'objection', confidence: 0.7 });
+    intents.push({ name: 'objection', confidence: 0.65 });
     intents.sort((a, b) => b.confidence - a.confidence);
   }
   const cleanIntents = intents.filter((i) => i.name !== 'other' || intents.length === 1);

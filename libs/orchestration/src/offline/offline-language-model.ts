@@ -19,7 +19,9 @@ export const OFFLINE_MODEL_INFO: ModelInfo = Object.freeze({
 /** Roughly what a provider would be sent: the message, the history and the tool results. */
 function inputTokens(context: TurnContext): number {
   const history = context.history.map((t) => t.text).join('\n');
-  const tools = context.tools.map((t) => JSON.stringify(t.status === 'completed' ? t.result : t.error)).join('\n');
+  const tools = context.tools
+    .map((t) => JSON.stringify(t.status === 'completed' ? t.result : t.error))
+    .join('\n');
   return estimateTokens(context.message) + estimateTokens(history) + estimateTokens(tools);
 }
 

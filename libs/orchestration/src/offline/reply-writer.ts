@@ -25,7 +25,11 @@ export interface ReplyWriterOptions {
   readonly relativeScoreFloor: number;
 }
 
-const DEFAULT_OPTIONS: ReplyWriterOptions = { maxPassages: 2, maxSentencesPerPassage: 2, relativeScoreFloor: 0.5 };
+const DEFAULT_OPTIONS: ReplyWriterOptions = {
+  maxPassages: 2,
+  maxSentencesPerPassage: 2,
+  relativeScoreFloor: 0.5,
+};
 
 // Retrieved text is data, not instructions (OWASP LLM01): sentences that read like instructions to an
 // assistant are never quoted.
@@ -40,6 +44,8 @@ interface Candidate {
 
 /** The sentences of a passage that best answer the message (by shared content words), in reading order. */
 function bestSentences(passage: KnowledgePassage, messageWords: ReadonlySet<string>, max: number): string[] {
+  // One shared word is a coincidence in a longer message: ask for two there.
+  const minOverlap = messageWords.size >= 4 ? 2 : 1;
   const candidates: Candidate[] = sentences(stripMarkup(passage.text))
     .filter((s) => s.length >= 20 && s.length <= 400 && /[a-z]/i.test(s) && !INJECTION.test(s))
     .filter((s) => !/[:]$/.test(s))
@@ -50,7 +56,7 @@ function bestSentences(passage: KnowledgePassage, messageWords: ReadonlySet<stri
       return { sentence, overlap, position };
     });
   return candidates
-    .filter((c) => c.overlap > 0)
+    .filter((c) => c.overlap >= minOverlap)
     .sort((a, b) => b.overlap - a.overlap || a.position - b.position)
     .slice(0, max)
     .sort((a, b) => a.position - b.position)
@@ -70,7 +76,10 @@ function acknowledgement(analysis: Analysis): string | undefined {
  * knowledge-base passages the search returned (ranked by search score, then by overlap with the message),
  * each cited. With nothing relevant it promises a follow-up instead of inventing an answer.
  */
-export function writeReply(input: ReplyWriterInput, options: ReplyWriterOptions = DEFAULT_OPTIONS): WrittenReply {
+export function writeReply(
+  input: ReplyWriterInput,
+  options: ReplyWriterOptions = DEFAULT_OPTIONS,
+): WrittenReply {
   const messageWords = new Set(contentWords(input.message));
   const firstName = input.crm?.firstName;
   const citations: Citation[] = [];
@@ -108,7 +117,11 @@ export function writeReply(input: ReplyWriterInput, options: ReplyWriterOptions 
   }
   // The greeting uses the CRM record: cite it so the reply's every use of context is traceable.
   if (firstName && input.crm) {
-    citations.push({ sourceId: input.crm.sourceId, title: input.crm.contactName ?? firstName, source: 'crm' });
+    citations.push({
+      sourceId: input.crm.sourceId,
+      title: input.crm.contactName ?? firstName,
+      source: 'crm',
+    });
   }
 
   const reply = lines.join('\n\n');

@@ -6,7 +6,7 @@ const STOPWORDS = new Set(
   it its they them their theirs this that these those there here what which who whom whose when where why how
   can could would should will shall may might must not no nor so too very just also than such only own same
   any all each every both few more most other some up down out over under again further once s t don
-  let get got make made want need like know think hi hello hey thanks thank please yes ok okay just really`
+  let get got make made want need like know think use used using work hi hello hey thanks thank please yes ok okay just really`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -14,12 +14,14 @@ const STOPWORDS = new Set(
 /** Removes Markdown/MDX/HTML syntax and keeps the words: links keep their label. */
 export function stripMarkup(text: string): string {
   return text
-    .replace(/^---[\s\S]*?---\s*/m, ' ')
+    .replace(/^---[\s\S]*?---\s*/, ' ')
     .replace(/<[^>]+>/g, ' ')
     .replace(/!\[[^\]]*\]\([^)]*\)/g, ' ')
     .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
     .replace(/`{1,3}/g, '')
     .replace(/^\s{0,3}#{1,6}\s+/gm, '')
+    .replace(/^\s*>\s?/gm, '')
+    .replace(/(^|\s)_([^_\n]+)_(?=[\s.,!?]|$)/g, '$1$2')
     .replace(/^\s*(?:[-*+]|\d+\.)\s+/gm, '')
     .replace(/\*\*|__|~~/g, '')
     .replace(/\|/g, ' ')

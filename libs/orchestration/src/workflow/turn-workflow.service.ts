@@ -29,6 +29,9 @@ import {
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../orchestrator.config';
 import { toolOutcomeOf, TurnRepository, type ToolCallRecord, type TurnRecord } from './turn.repository';
 
+/** The knowledge_search tool accepts queries up to this length. */
+const KNOWLEDGE_QUERY_MAX = 500;
+
 /** A failure that ends a turn with a `turn.failed` event (rather than a retry). */
 class TurnFailure extends Error {
   constructor(
@@ -89,13 +92,20 @@ export class TurnWorkflow {
         this.logger.debug(`turn ${turn.turnId} already started`);
         return;
       }
-      const calls = this.config.tools.map((tool) => ({
-        id: TurnIds.toolCall(turn.turnId, tool),
-        turnId: turn.turnId,
-        tool,
-        arguments: this.toolArguments(tool, turn),
-        requestedAt: startedAt,
-      }));
+      const calls = this.config.tools.flatMap((tool) => {
+        const args = this.toolArguments(tool, turn);
+        return args
+          ? [
+              {
+                id: TurnIds.toolCall(turn.turnId, tool),
+                turnId: turn.turnId,
+                tool,
+                arguments: args,
+                requestedAt: startedAt,
+              },
+            ]
+          : [];
+      });
       await this.turns.insertToolCalls(calls);
       for (const call of calls) {
         await this.publisher.publish(
@@ -108,7 +118,12 @@ export class TurnWorkflow {
             arguments: call.arguments,
             requestedAt: startedAt.toISOString(),
           },
-          { tenantId: event.tenantid, id: TurnIds.toolRequestedEvent(call.id), causation: event, correlationId: turn.turnId },
+          {
+            tenantId: event.tenantid,
+            id: TurnIds.toolRequestedEvent(call.id),
+            causation: event,
+            correlationId: turn.turnId,
+          },
         );
       }
       if (calls.length === 0) {
@@ -119,7 +134,9 @@ export class TurnWorkflow {
   }
 
   /** `tool.completed` / `tool.failed`: records the outcome; the last outcome of a turn generates the reply. */
-  async recordToolOutcome(event: EnvelopeOf<typeof ToolCompleted> | EnvelopeOf<typeof ToolFailed>): Promise<void> {
+  async recordToolOutcome(
+    event: EnvelopeOf<typeof ToolCompleted> | EnvelopeOf<typeof ToolFailed>,
+  ): Promise<void> {
     const data = event.data;
     await this.turns.inTransaction(async () => {
       const turn = await this.turns.lockTurn(data.turnId);
@@ -136,7 +153,9 @@ export class TurnWorkflow {
       const recorded = await this.turns.recordToolOutcome(
         data.toolCallId,
         data.turnId,
-        'error' in data ? { status: 'failed', error: data.error } : { status: 'completed', result: data.result },
+        'error' in data
+          ? { status: 'failed', error: data.error }
+          : { status: 'completed', result: data.result },
         finishedAt,
       );
       if (!recorded) return;
@@ -163,7 +182,9 @@ export class TurnWorkflow {
           { code: 'timeout', message: `no result within ${this.config.toolTimeoutMs} ms`, retryable: false },
           now,
         );
-        this.logger.warn(`turn ${turnId}: ${missing} tool call(s) timed out, answering with what is available`);
+        this.logger.warn(
+          `turn ${turnId}: ${missing} tool call(s) timed out, answering with what is available`,
+        );
         await this.complete(turn, await this.turns.toolCalls(turnId), undefined);
         expired += 1;
       });
@@ -171,16 +192,22 @@ export class TurnWorkflow {
     return expired;
   }
 
-  private toolArguments(tool: OrchestratorConfig['tools'][number], turn: TurnReceivedData): Record<string, unknown> {
+  /** The arguments of a tool call, or undefined when the turn gives nothing to call it with. */
+  private toolArguments(
+    tool: OrchestratorConfig['tools'][number],
+    turn: TurnReceivedData,
+  ): Record<string, unknown> | undefined {
     switch (tool) {
       case CRM_LOOKUP_PROSPECT: {
-        const { crmContactId, email, name, company } = turn.conversation.prospect;
-        const args: Record<string, unknown> = { crmContactId, email, name, company };
-        for (const key of Object.keys(args)) if (args[key] === undefined) delete args[key];
-        return args;
+        // The CRM tool looks prospects up by email, name or company; a bare CRM id is not a lookup key.
+        const { email, name, company } = turn.conversation.prospect;
+        const args = Object.fromEntries(
+          Object.entries({ email, name, company }).filter(([, value]) => value !== undefined),
+        );
+        return Object.keys(args).length > 0 ? args : undefined;
       }
       case KNOWLEDGE_SEARCH:
-        return { query: turn.text, limit: this.config.knowledgeLimit };
+        return { query: turn.text.slice(0, KNOWLEDGE_QUERY_MAX), limit: this.config.knowledgeLimit };
     }
   }
 
@@ -314,11 +341,19 @@ export class TurnWorkflow {
     const reason =
       error instanceof TurnFailure
         ? { code: error.code, message: error.message }
-        : { code: 'model_failed', message: `the language model failed: ${error instanceof Error ? error.message : String(error)}` };
+        : {
+            code: 'model_failed',
+            message: `the language model failed: ${error instanceof Error ? error.message : String(error)}`,
+          };
     this.logger.error(`turn ${data.turnId} failed: ${reason.code}: ${reason.message}`);
     await this.publisher.publish(
       TurnFailed,
-      { conversationId: data.conversationId, turnId: data.turnId, reason, failedAt: new Date().toISOString() },
+      {
+        conversationId: data.conversationId,
+        turnId: data.turnId,
+        reason,
+        failedAt: new Date().toISOString(),
+      },
       this.publishOptions(turn.tenantId, data.turnId, TurnIds.failedEvent(data.turnId), causation),
     );
     await this.turns.finishTurn(data.turnId, 'failed', { failure: reason }, new Date());
@@ -344,10 +379,15 @@ export class TurnWorkflow {
   private async withModelTimeout<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
+    const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
         controller.abort();
-        reject(new TurnFailure('model_timeout', `the language model did not answer within ${this.config.modelTimeoutMs} ms`));
+        reject(
+          new TurnFailure(
+            'model_timeout',
+            `the language model did not answer within ${this.config.modelTimeoutMs} ms`,
+          ),
+        );
       }, this.config.modelTimeoutMs);
     });
     try {

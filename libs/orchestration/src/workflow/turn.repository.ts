@@ -147,7 +147,13 @@ export class TurnRepository {
   }
 
   async insertToolCalls(
-    calls: readonly { id: string; turnId: string; tool: string; arguments: Record<string, unknown>; requestedAt: Date }[],
+    calls: readonly {
+      id: string;
+      turnId: string;
+      tool: string;
+      arguments: Record<string, unknown>;
+      requestedAt: Date;
+    }[],
   ): Promise<void> {
     for (const call of calls) {
       await this.uow.manager.query(
@@ -163,14 +169,17 @@ export class TurnRepository {
    * are serialised here, so only one of them sees every outcome and generates the reply.
    */
   async lockTurn(turnId: string): Promise<TurnRecord | undefined> {
-    const rows: unknown[] = await this.uow.manager.query(`SELECT * FROM ${TURNS} WHERE "turn_id" = $1 FOR UPDATE`, [
-      turnId,
-    ]);
+    const rows: unknown[] = await this.uow.manager.query(
+      `SELECT * FROM ${TURNS} WHERE "turn_id" = $1 FOR UPDATE`,
+      [turnId],
+    );
     return rows.length > 0 ? toTurn(rows[0]) : undefined;
   }
 
   async findTurn(turnId: string): Promise<TurnRecord | undefined> {
-    const rows: unknown[] = await this.uow.manager.query(`SELECT * FROM ${TURNS} WHERE "turn_id" = $1`, [turnId]);
+    const rows: unknown[] = await this.uow.manager.query(`SELECT * FROM ${TURNS} WHERE "turn_id" = $1`, [
+      turnId,
+    ]);
     return rows.length > 0 ? toTurn(rows[0]) : undefined;
   }
 

@@ -23,7 +23,8 @@ async function withDataSource<T>(
   }
 }
 
-const selected = (name?: string): readonly ServiceDefinition[] => (name ? [serviceByName(name)] : ALL_SERVICES);
+const selected = (name?: string): readonly ServiceDefinition[] =>
+  name ? [serviceByName(name)] : ALL_SERVICES;
 
 const program = new Command('migrate')
   .description('Database migrations of the five services (each owns a schema)')
@@ -59,7 +60,9 @@ program
       await withDataSource(service, async (ds) => {
         await ds.query(`CREATE SCHEMA IF NOT EXISTS "${service.database.schema}"`);
         const pending = await ds.showMigrations();
-        console.log(`${service.name} (schema ${service.database.schema}): ${pending ? 'pending migrations' : 'up to date'}`);
+        console.log(
+          `${service.name} (schema ${service.database.schema}): ${pending ? 'pending migrations' : 'up to date'}`,
+        );
       });
     }
   });

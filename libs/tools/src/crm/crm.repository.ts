@@ -48,6 +48,9 @@ const contains = (value: string): string => `%${value.replace(/[\\%_]/g, (c) => 
 const CONTACT_COLUMNS = `c."id", c."account_id" AS "accountId", c."first_name" AS "firstName",
   c."last_name" AS "lastName", c."email", c."title", c."phone"`;
 
+const ACCOUNT_COLUMNS = `a."id", a."name", a."domain", a."industry", a."employee_count" AS "employeeCount",
+  a."country", a."description"`;
+
 /**
  * Read access to the built-in CRM. Every query is filtered by the tenant given by the caller (the tool
  * context, taken from the event envelope): no method can reach another tenant's rows.
@@ -133,6 +136,3 @@ export class CrmRepository {
     );
   }
 }
-
-const ACCOUNT_COLUMNS = `a."id", a."name", a."domain", a."industry", a."employee_count" AS "employeeCount",
-  a."country", a."description"`;

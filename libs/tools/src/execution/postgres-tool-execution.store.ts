@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { schemaOf, UnitOfWork } from '@lib/database';
 import type { ToolError } from '@lib/contracts';
+import { QueryFailedError } from 'typeorm';
+import { ToolExecutionError } from '../registry/tool';
 import type { ToolExecutionStatus } from './tool-execution.entity';
 import {
   ToolExecutionStore,
@@ -21,6 +23,10 @@ interface ToolExecutionRow {
   started_at: Date;
   finished_at: Date | null;
 }
+
+/** SQLSTATE 57014 (query_canceled): what PostgreSQL raises when statement_timeout fires. */
+const isStatementTimeout = (error: unknown): boolean =>
+  error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '57014';
 
 const toRecord = (row: ToolExecutionRow): ToolExecutionRecord => ({
   id: row.id,
@@ -55,12 +61,19 @@ export class PostgresToolExecutionStore extends ToolExecutionStore {
     const inserted: unknown[] = await this.uow.manager.query(
       `INSERT INTO ${this.table} ("id", "tenant_id", "tool", "arguments", "status", "started_at")
        VALUES ($1, $2, $3, $4, 'running', $5) ON CONFLICT ("id") DO NOTHING RETURNING "id"`,
-      [execution.id, execution.tenantId, execution.tool, JSON.stringify(execution.arguments), execution.startedAt],
+      [
+        execution.id,
+        execution.tenantId,
+        execution.tool,
+        JSON.stringify(execution.arguments),
+        execution.startedAt,
+      ],
     );
     if (inserted.length > 0) return undefined;
-    const rows: ToolExecutionRow[] = await this.uow.manager.query(`SELECT * FROM ${this.table} WHERE "id" = $1`, [
-      execution.id,
-    ]);
+    const rows: ToolExecutionRow[] = await this.uow.manager.query(
+      `SELECT * FROM ${this.table} WHERE "id" = $1`,
+      [execution.id],
+    );
     if (!rows[0]) throw new Error(`tool execution ${execution.id} conflicted but cannot be read`);
     return toRecord(rows[0]);
   }
@@ -98,6 +111,9 @@ export class PostgresToolExecutionStore extends ToolExecutionStore {
     } catch (error) {
       // Also undoes the SET LOCAL made after the savepoint.
       await manager.query('ROLLBACK TO SAVEPOINT tool_call');
+      if (isStatementTimeout(error)) {
+        throw new ToolExecutionError('timeout', `a statement did not finish within ${timeoutMs} ms`, true);
+      }
       throw error;
     }
   }

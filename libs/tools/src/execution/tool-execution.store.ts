@@ -23,8 +23,18 @@ export interface NewToolExecution {
 }
 
 export type FinishedToolExecution =
-  | { readonly status: 'completed'; readonly result: unknown; readonly durationMs: number; readonly finishedAt: Date }
-  | { readonly status: 'failed'; readonly error: ToolError; readonly durationMs: number; readonly finishedAt: Date };
+  | {
+      readonly status: 'completed';
+      readonly result: unknown;
+      readonly durationMs: number;
+      readonly finishedAt: Date;
+    }
+  | {
+      readonly status: 'failed';
+      readonly error: ToolError;
+      readonly durationMs: number;
+      readonly finishedAt: Date;
+    };
 
 /** Where tool executions are recorded. The PostgreSQL implementation is the audit table. */
 export abstract class ToolExecutionStore {

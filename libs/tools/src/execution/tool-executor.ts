@@ -45,24 +45,37 @@ export class ToolExecutor {
     private readonly options: ToolExecutorOptions,
   ) {}
 
-  async execute(request: ToolCallRequest): Promise<ToolOutcome> {
+  /**
+   * Runs (or replays) the call. `announce` runs in the same transaction as the audit row: publish the
+   * outcome there, and the event and the row commit together (outbox).
+   */
+  async execute(
+    request: ToolCallRequest,
+    announce: (outcome: ToolOutcome) => Promise<void> = async () => undefined,
+  ): Promise<ToolOutcome> {
     return this.store.transaction(async () => {
-      const existing = await this.store.claim({
-        id: request.toolCallId,
-        tenantId: request.tenantId,
-        tool: request.tool,
-        arguments: request.arguments,
-        startedAt: new Date(),
-      });
-      if (existing) return this.replay(existing, request);
-      const outcome = await this.run(request);
-      await this.store.finish(request.toolCallId, outcome);
-      this.logger.log(
-        `tool ${request.tool} ${outcome.status}${outcome.status === 'failed' ? ` (${outcome.error.code})` : ''} ` +
-          `in ${outcome.durationMs} ms, call ${request.toolCallId}`,
-      );
-      return { ...outcome, replayed: false };
+      const outcome = await this.executeOnce(request);
+      await announce(outcome);
+      return outcome;
     });
+  }
+
+  private async executeOnce(request: ToolCallRequest): Promise<ToolOutcome> {
+    const existing = await this.store.claim({
+      id: request.toolCallId,
+      tenantId: request.tenantId,
+      tool: request.tool,
+      arguments: request.arguments,
+      startedAt: new Date(),
+    });
+    if (existing) return this.replay(existing, request);
+    const outcome = await this.run(request);
+    await this.store.finish(request.toolCallId, outcome);
+    this.logger.log(
+      `tool ${request.tool} ${outcome.status}${outcome.status === 'failed' ? ` (${outcome.error.code})` : ''} ` +
+        `in ${outcome.durationMs} ms, call ${request.toolCallId}`,
+    );
+    return { ...outcome, replayed: false };
   }
 
   private replay(existing: ToolExecutionRecord, request: ToolCallRequest): ToolOutcome {
@@ -71,10 +84,16 @@ export class ToolExecutor {
     // A toolCallId is derived from a turn: the same id from another tenant or for another tool is a
     // collision (or a forgery) and must never receive the stored result.
     if (existing.tenantId !== request.tenantId || existing.tool !== request.tool) {
-      this.logger.warn(`tool call ${request.toolCallId} conflicts with a stored call of another tenant or tool`);
+      this.logger.warn(
+        `tool call ${request.toolCallId} conflicts with a stored call of another tenant or tool`,
+      );
       return {
         status: 'failed',
-        error: { code: 'conflict', message: 'this toolCallId is already used by another call', retryable: false },
+        error: {
+          code: 'conflict',
+          message: 'this toolCallId is already used by another call',
+          retryable: false,
+        },
         durationMs: 0,
         finishedAt: new Date(),
         replayed: false,
@@ -147,12 +166,19 @@ export class ToolExecutor {
     const result = tool.result.safeParse(raw);
     if (!result.success) {
       this.logger.error(`tool ${tool.name} returned an invalid result: ${formatIssues(result.error)}`);
-      return fail({ code: 'invalid_result', message: `${tool.name} returned an invalid result`, retryable: false });
+      return fail({
+        code: 'invalid_result',
+        message: `${tool.name} returned an invalid result`,
+        retryable: false,
+      });
     }
     // Room for the `truncated` flag itself.
     const capped = capResult(result.data, this.options.maxResultBytes - 32);
     const value =
-      capped.truncated && capped.value !== null && typeof capped.value === 'object' && !Array.isArray(capped.value)
+      capped.truncated &&
+      capped.value !== null &&
+      typeof capped.value === 'object' &&
+      !Array.isArray(capped.value)
         ? { ...capped.value, truncated: true }
         : capped.value;
     return {
@@ -166,7 +192,7 @@ export class ToolExecutor {
   private async withTimeout(tool: Tool, args: unknown, request: ToolCallRequest): Promise<unknown> {
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
+    const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
         controller.abort();
         reject(new ToolTimeoutError());
@@ -174,7 +200,11 @@ export class ToolExecutor {
     });
     try {
       return await Promise.race([
-        tool.execute(args, { tenantId: request.tenantId, toolCallId: request.toolCallId, signal: controller.signal }),
+        tool.execute(args, {
+          tenantId: request.tenantId,
+          toolCallId: request.toolCallId,
+          signal: controller.signal,
+        }),
         timeout,
       ]);
     } finally {

@@ -55,14 +55,23 @@ export class KnowledgeBase {
       const fallbackTitle = source.replace(/^.*\//, '').replace(MARKDOWN, '');
       const doc = parseMarkdownDocument(content, fallbackTitle);
       chunkMarkdown(doc.body, options).forEach((chunk, i) =>
-        chunks.push({ id: `kb:${source}#${i}`, title: doc.title, section: chunk.section, source, ...chunk }),
+        chunks.push({
+          id: `kb:${source}#${i}`,
+          title: doc.title,
+          section: chunk.section,
+          source,
+          text: chunk.text,
+        }),
       );
     }
     return new KnowledgeBase(chunks);
   }
 
   /** Loads every Markdown file under `directory` (recursively), except corpus metadata files. */
-  static async load(directory: string, options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): Promise<KnowledgeBase> {
+  static async load(
+    directory: string,
+    options: ChunkOptions = DEFAULT_CHUNK_OPTIONS,
+  ): Promise<KnowledgeBase> {
     if (!existsSync(directory) || !statSync(directory).isDirectory()) {
       throw new Error(`knowledge base directory not found: ${directory} (set KNOWLEDGE_BASE_DIR)`);
     }

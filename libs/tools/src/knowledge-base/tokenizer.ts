@@ -46,7 +46,7 @@ export function tokenize(text: string): string[] {
     const word = raw.replace(/^'+|'+$/g, '');
     if (!word || STOPWORDS.has(word)) continue;
     const clean = word.replace(/'s$/, '').replace(/'/g, '');
-    if (!clean || (clean.length === 1 && !/\d/.test(clean))) continue;
+    if (!clean || STOPWORDS.has(clean) || (clean.length === 1 && !/\d/.test(clean))) continue;
     tokens.push(stem(clean));
   }
   return tokens;

@@ -22,7 +22,9 @@ export class CreateCrm1764000201000 implements MigrationInterface {
         "created_at" timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT "crm_accounts_tenant_id_key" UNIQUE ("tenant_id", "id")
       )`);
-    await q.query(`CREATE INDEX "crm_accounts_tenant_name_idx" ON "tool_runner"."crm_accounts" ("tenant_id", lower("name"))`);
+    await q.query(
+      `CREATE INDEX "crm_accounts_tenant_name_idx" ON "tool_runner"."crm_accounts" ("tenant_id", lower("name"))`,
+    );
     await q.query(
       `CREATE UNIQUE INDEX "crm_accounts_tenant_domain_key" ON "tool_runner"."crm_accounts" ("tenant_id", lower("domain"))`,
     );
@@ -45,7 +47,9 @@ export class CreateCrm1764000201000 implements MigrationInterface {
     await q.query(
       `CREATE UNIQUE INDEX "crm_contacts_tenant_email_key" ON "tool_runner"."crm_contacts" ("tenant_id", lower("email"))`,
     );
-    await q.query(`CREATE INDEX "crm_contacts_tenant_account_idx" ON "tool_runner"."crm_contacts" ("tenant_id", "account_id")`);
+    await q.query(
+      `CREATE INDEX "crm_contacts_tenant_account_idx" ON "tool_runner"."crm_contacts" ("tenant_id", "account_id")`,
+    );
 
     await q.query(`
       CREATE TABLE "tool_runner"."crm_deals" (
@@ -67,7 +71,9 @@ export class CreateCrm1764000201000 implements MigrationInterface {
         CONSTRAINT "crm_deals_contact_fk" FOREIGN KEY ("tenant_id", "contact_id")
           REFERENCES "tool_runner"."crm_contacts" ("tenant_id", "id")
       )`);
-    await q.query(`CREATE INDEX "crm_deals_tenant_account_idx" ON "tool_runner"."crm_deals" ("tenant_id", "account_id")`);
+    await q.query(
+      `CREATE INDEX "crm_deals_tenant_account_idx" ON "tool_runner"."crm_deals" ("tenant_id", "account_id")`,
+    );
 
     await q.query(`
       CREATE TABLE "tool_runner"."crm_activities" (

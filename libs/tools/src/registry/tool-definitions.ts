@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CrmLookupProspectSpec } from '../crm/crm-lookup-prospect.spec';
-import { KnowledgeSearchSpec } from '../knowledge-base/knowledge-search.spec';
+import { CrmLookupProspectSpec } from '../crm/crm-lookup-prospect.schema';
+import { KnowledgeSearchSpec } from '../knowledge-base/knowledge-search.schema';
 import type { ToolSpec } from './tool';
 
 /** Every tool the tool-runner offers. The orchestrator declares exactly these to the model. */

@@ -24,11 +24,16 @@ export interface ToolContext {
 }
 
 /** A tool: its spec and its implementation. */
-export interface Tool<A extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> extends ToolSpec<A, R> {
+export interface Tool<A extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> extends ToolSpec<
+  A,
+  R
+> {
   execute(args: z.output<A>, context: ToolContext): Promise<z.input<R>>;
 }
 
-export function defineToolSpec<A extends z.ZodType, R extends z.ZodType>(spec: ToolSpec<A, R>): ToolSpec<A, R> {
+export function defineToolSpec<A extends z.ZodType, R extends z.ZodType>(
+  spec: ToolSpec<A, R>,
+): ToolSpec<A, R> {
   if (!/^[a-z][a-z0-9_]{0,63}$/.test(spec.name)) throw new Error(`invalid tool name: ${spec.name}`);
   return Object.freeze(spec);
 }
@@ -42,12 +47,7 @@ export function implementTool<A extends z.ZodType, R extends z.ZodType>(
 
 /** Error codes of failed tool calls (the `code` of ToolFailed). */
 export type ToolErrorCode =
-  | 'unknown_tool'
-  | 'invalid_arguments'
-  | 'timeout'
-  | 'invalid_result'
-  | 'tool_error'
-  | 'conflict';
+  'unknown_tool' | 'invalid_arguments' | 'timeout' | 'invalid_result' | 'tool_error' | 'conflict';
 
 /** A failure a tool reports on purpose (e.g. a business rule); anything else thrown becomes `tool_error`. */
 export class ToolExecutionError extends Error {

@@ -5,8 +5,8 @@ import { defineToolSpec } from '../registry/tool';
 export const CrmLookupProspectArguments = z
   .strictObject({
     email: z.email().max(320).optional().describe("The prospect's email address (the most precise key)"),
-    name: z.string().trim().min(2).max(200).optional().describe("The prospect's full or partial name"),
-    company: z.string().trim().min(2).max(200).optional().describe("The prospect's company name or domain"),
+    name: z.string().trim().min(1).max(200).optional().describe("The prospect's full or partial name"),
+    company: z.string().trim().min(1).max(200).optional().describe("The prospect's company name or domain"),
   })
   .refine((a) => a.email !== undefined || a.name !== undefined || a.company !== undefined, {
     message: 'at least one of email, name, company is required',

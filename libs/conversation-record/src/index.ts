@@ -1,0 +1,11 @@
+export { PERSISTENCE_SCHEMA } from './schema';
+export { PERSISTENCE_DATABASE } from './persistence-database';
+export { persistenceService } from './persistence.service';
+export { ConversationRecordModule } from './conversation-record.module';
+export { ConversationRecorder } from './recording/conversation-recorder.service';
+export { ConversationEventsController } from './recording/conversation-events.controller';
+export { ConversationReader } from './reading/conversation-reader.service';
+export { ConversationReadController, CONVERSATION_RECORD_PATH } from './reading/conversation-read.controller';
+export * from './reading/conversation-view.schema';
+export * from './client/conversation-record.client';
+export { ConversationTenantMismatchError } from './errors';

@@ -1,0 +1,203 @@
+import type {
+  AnalysisEntity,
+  ConversationEntity,
+  EvaluationEntity,
+  FeedbackEntity,
+  ReplyEntity,
+  ToolCallEntity,
+  TurnEntity,
+} from '../entities';
+import { toConversationView, type ConversationRows } from './conversation-view.mapper';
+import { ConversationView } from './conversation-view.schema';
+
+const T = 'tenant-a';
+const C = '0195f3a0-0000-7000-8000-000000000001';
+const turnId = (n: number) => `0195f3a0-0000-7000-8000-00000000010${n}`;
+const t = (second: number): Date => new Date(Date.UTC(2025, 0, 15, 10, 0, second));
+
+const conversation: ConversationEntity = {
+  id: C,
+  tenantId: T,
+  status: 'active',
+  mode: 'assist',
+  prospect: { name: 'Dana' },
+  repId: null,
+  title: null,
+  stage: 'discovery',
+  startedAt: t(0),
+  updatedAt: t(30),
+  turnCount: 2,
+};
+
+const turn = (n: number): TurnEntity => ({
+  id: turnId(n),
+  conversationId: C,
+  tenantId: T,
+  sequence: n,
+  role: 'prospect',
+  text: `turn ${n}`,
+  receivedAt: t(n * 10),
+});
+
+const analysis: AnalysisEntity = {
+  turnId: turnId(1),
+  conversationId: C,
+  tenantId: T,
+  intents: [{ name: 'pricing', confidence: 0.8 }],
+  sentimentLabel: 'negative',
+  sentimentScore: -0.4,
+  entities: [],
+  objections: [],
+  buyingSignals: [],
+  stage: 'discovery',
+  model: { provider: 'offline', name: 'rules', promptVersion: 'v1' },
+  completedAt: t(11),
+};
+
+const reply: ReplyEntity = {
+  id: '0195f3a0-0000-7000-8000-000000000201',
+  turnId: turnId(1),
+  conversationId: C,
+  tenantId: T,
+  kind: 'suggestion',
+  text: 'hello',
+  citations: [],
+  model: { provider: 'offline', name: 'rules', promptVersion: 'v1' },
+  inputTokens: 10,
+  outputTokens: 5,
+  generatedAt: t(12),
+};
+
+const toolCall = (id: string, requestedAt: Date | null, finishedAt: Date | null): ToolCallEntity => ({
+  id,
+  conversationId: C,
+  turnId: turnId(1),
+  tenantId: T,
+  tool: 'crm.lookup',
+  arguments: requestedAt ? { q: 'x' } : null,
+  status: finishedAt ? 'completed' : 'requested',
+  result: finishedAt ? { ok: true } : null,
+  error: null,
+  durationMs: finishedAt ? 3 : null,
+  requestedAt,
+  finishedAt,
+});
+
+const evaluation = (id: string, at: Date): EvaluationEntity => ({
+  id,
+  replyId: reply.id,
+  turnId: turnId(1),
+  conversationId: C,
+  tenantId: T,
+  scores: { groundedness: 0.5, grounded: true, citationValidity: 1, schemaValid: true },
+  groundedness: 0.5,
+  latency: { totalMs: 100, stages: {} },
+  promptVersion: 'v1',
+  evaluator: { name: 'rules', version: '1' },
+  evaluatedAt: at,
+});
+
+const feedback = (id: string, turn: number, at: Date): FeedbackEntity => ({
+  id,
+  turnId: turnId(turn),
+  conversationId: C,
+  tenantId: T,
+  thumbs: 'down',
+  rating: null,
+  comment: null,
+  submittedAt: at,
+});
+
+const rows = (overrides: Partial<ConversationRows> = {}): ConversationRows => ({
+  conversation,
+  turns: [turn(2), turn(1)],
+  analyses: [analysis],
+  replies: [reply],
+  failures: [],
+  toolCalls: [],
+  evaluations: [],
+  feedback: [],
+  alerts: [],
+  ...overrides,
+});
+
+describe('toConversationView', () => {
+  it('orders turns by sequence and nests each turn its own analysis and reply', () => {
+    const view = toConversationView(rows());
+    expect(view.turns.map((x) => x.sequence)).toEqual([1, 2]);
+    expect(view.turns[0].analysis).toMatchObject({
+      sentiment: { label: 'negative', score: -0.4 },
+      stage: 'discovery',
+      completedAt: t(11).toISOString(),
+    });
+    expect(view.turns[0].reply).toMatchObject({ id: reply.id, usage: { inputTokens: 10, outputTokens: 5 } });
+    expect(view.turns[1]).not.toHaveProperty('analysis');
+    expect(view.turns[1]).not.toHaveProperty('reply');
+    expect(view.turns[1]).not.toHaveProperty('failure');
+  });
+
+  it('produces a view that satisfies the published schema', () => {
+    const view = toConversationView(
+      rows({
+        toolCalls: [toolCall('0195f3a0-0000-7000-8000-000000000301', null, t(13))],
+        evaluations: [evaluation('0195f3a0-0000-7000-8000-000000000401', t(20))],
+        feedback: [feedback('0195f3a0-0000-7000-8000-000000000501', 1, t(21))],
+        failures: [
+          { turnId: turnId(2), conversationId: C, tenantId: T, code: 'x', message: 'y', failedAt: t(25) },
+        ],
+      }),
+    );
+    expect(ConversationView.parse(view)).toEqual(view);
+    expect(view.turns[1].failure).toEqual({ code: 'x', message: 'y', failedAt: t(25).toISOString() });
+  });
+
+  it('lists tool calls, evaluations and feedback chronologically under their turn', () => {
+    const view = toConversationView(
+      rows({
+        toolCalls: [
+          toolCall('0195f3a0-0000-7000-8000-000000000302', t(8), t(9)),
+          toolCall('0195f3a0-0000-7000-8000-000000000301', null, t(13)),
+          toolCall('0195f3a0-0000-7000-8000-000000000303', t(5), null),
+        ],
+        evaluations: [
+          evaluation('0195f3a0-0000-7000-8000-000000000402', t(22)),
+          evaluation('0195f3a0-0000-7000-8000-000000000401', t(20)),
+        ],
+        feedback: [
+          feedback('0195f3a0-0000-7000-8000-000000000502', 1, t(24)),
+          feedback('0195f3a0-0000-7000-8000-000000000501', 1, t(21)),
+          feedback('0195f3a0-0000-7000-8000-000000000503', 2, t(23)),
+        ],
+      }),
+    );
+    const [first, second] = view.turns;
+    expect(first.toolCalls.map((c) => c.id.slice(-3))).toEqual(['303', '302', '301']);
+    expect(first.evaluations.map((e) => e.id.slice(-3))).toEqual(['401', '402']);
+    expect(first.feedback.map((f) => f.id.slice(-3))).toEqual(['501', '502']);
+    expect(second.feedback.map((f) => f.id.slice(-3))).toEqual(['503']);
+    expect(second.toolCalls).toEqual([]);
+  });
+
+  it('leaves out the outcomes of turns that are not stored yet', () => {
+    const view = toConversationView(rows({ turns: [turn(2)] }));
+    expect(view.turns).toHaveLength(1);
+    expect(view.turns[0].analysis).toBeUndefined();
+    expect(JSON.stringify(view)).not.toContain(reply.id);
+  });
+
+  it('maps the conversation summary with ISO times', () => {
+    expect(toConversationView(rows()).conversation).toEqual({
+      id: C,
+      tenantId: T,
+      status: 'active',
+      mode: 'assist',
+      prospect: { name: 'Dana' },
+      repId: null,
+      title: null,
+      stage: 'discovery',
+      startedAt: t(0).toISOString(),
+      updatedAt: t(30).toISOString(),
+      turnCount: 2,
+    });
+  });
+});

@@ -1,0 +1,293 @@
+import { Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { merge, filter, interval, map, type Observable } from 'rxjs';
+import type { MessageEvent } from '@nestjs/common';
+import {
+  ConversationStarted,
+  deriveId,
+  EventDecodeError,
+  FeedbackSubmitted,
+  newId,
+  TurnReceived,
+  type EventData,
+  type EventDefinition,
+  type EventEnvelope,
+} from '@lib/contracts';
+import type { AuthenticatedTenant } from '@lib/access';
+import { ConversationRecordClient, type ConversationView } from '@lib/conversation-record';
+import { UnitOfWork } from '@lib/database';
+import { EventPublisher, type PublishOptions } from '@lib/messaging';
+import { ConversationEventHub, shortEventType, type TurnOutcome } from '../events/conversation-event-hub';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import type {
+  Conversation,
+  CreateConversationRequest,
+  FeedbackAccepted,
+  FeedbackRequest,
+  SubmitTurnRequest,
+  TurnResult,
+} from '../http/api-schemas';
+import { PublishFailedError } from '../http/problem';
+import { ConversationRepository, type AcceptedTurn, type OwnedConversation } from './conversation.repository';
+
+export interface SubmitTurnCommand {
+  readonly tenant: AuthenticatedTenant;
+  readonly conversationId: string;
+  readonly turn: SubmitTurnRequest;
+  readonly idempotencyKey?: string;
+  /** Seconds to wait for the reply; 0 answers as soon as the turn is durable. */
+  readonly waitSeconds: number;
+}
+
+export interface SubmitFeedbackCommand {
+  readonly tenant: AuthenticatedTenant;
+  readonly turnId: string;
+  readonly feedback: FeedbackRequest;
+  readonly idempotencyKey?: string;
+}
+
+const conversationPath = (id: string): string => `/v1/conversations/${id}`;
+
+/** The gateway's use cases: start conversations, accept turns and feedback, read and stream conversations. */
+@Injectable()
+export class ConversationsService {
+  private readonly logger = new Logger(ConversationsService.name);
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly conversations: ConversationRepository,
+    private readonly publisher: EventPublisher,
+    private readonly hub: ConversationEventHub,
+    private readonly record: ConversationRecordClient,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  /**
+   * Stores the conversation's ownership and its `conversation.started` in one transaction (outbox): the
+   * event is durable as soon as we answer 201 and is sent by the relay right after commit. Nothing waits
+   * on it, unlike a turn, so the transport's acknowledgement need not be in the request path.
+   */
+  async start(tenant: AuthenticatedTenant, request: CreateConversationRequest): Promise<Conversation> {
+    const id = newId();
+    const createdAt = new Date().toISOString();
+    await this.uow.run(async () => {
+      await this.conversations.insert({
+        id,
+        tenantId: tenant.id,
+        mode: request.mode,
+        prospect: request.prospect,
+        createdAt,
+      });
+      await this.publisher.publish(
+        ConversationStarted,
+        { conversationId: id, ...request, startedAt: createdAt },
+        { tenantId: tenant.id, id: deriveId(ConversationStarted.type, id), correlationId: id },
+      );
+    });
+    this.logger.log(`conversation ${id} started (${request.mode})`);
+    return {
+      id,
+      mode: request.mode,
+      prospect: request.prospect,
+      repId: request.repId,
+      title: request.title,
+      createdAt,
+      links: {
+        self: conversationPath(id),
+        turns: `${conversationPath(id)}/turns`,
+        events: `${conversationPath(id)}/events`,
+      },
+    };
+  }
+
+  /**
+   * Accepts a turn: assigns its id (derived from the Idempotency-Key when there is one), stores it and
+   * publishes `turn.received` directly, committing only once the transport acknowledged it. A retry with
+   * the same key returns the same turn without a second one. With `waitSeconds`, also waits for the reply.
+   */
+  async submitTurn(command: SubmitTurnCommand): Promise<TurnResult> {
+    const { tenant, conversationId, idempotencyKey } = command;
+    const turnId = idempotencyKey ? deriveId(tenant.id, conversationId, idempotencyKey) : newId();
+    const waitSeconds = Math.min(command.waitSeconds, this.config.MAX_WAIT_SECONDS);
+    // Registered before the publish: the reply can come back before publish() even returns.
+    const waiter =
+      waitSeconds > 0 ? this.hub.waitForOutcome(conversationId, turnId, waitSeconds * 1000) : undefined;
+    try {
+      const appended = await this.conversations.appendTurn(
+        tenant.id,
+        conversationId,
+        { id: turnId, idempotencyKey },
+        (turn, conversation) => this.publishTurn(tenant, turn, conversation, command.turn),
+      );
+      if (appended.kind === 'not_found') throw this.conversationNotFound(conversationId);
+      const accepted = this.turnResult(appended.turn);
+      if (appended.kind === 'duplicate') this.logger.log(`turn ${turnId} replayed (same Idempotency-Key)`);
+      const outcome = waiter ? await waiter.result : undefined;
+      return outcome ? withOutcome(accepted, outcome) : accepted;
+    } finally {
+      waiter?.cancel();
+    }
+  }
+
+  /** The conversation as recorded by persistence; before persistence has it, what the gateway knows. */
+  async getConversation(tenant: AuthenticatedTenant, conversationId: string): Promise<ConversationView> {
+    const owned = await this.requireOwned(tenant, conversationId);
+    let view: ConversationView | undefined;
+    try {
+      view = await this.record.getConversation(tenant.id, conversationId);
+    } catch (error) {
+      this.logger.warn(
+        `conversation record unavailable: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      throw new ServiceUnavailableException('the conversation record is unavailable, retry shortly');
+    }
+    return view ?? pendingView(owned);
+  }
+
+  /** The conversation's events from now on, as SSE messages, with a keep-alive comment. */
+  async streamEvents(tenant: AuthenticatedTenant, conversationId: string): Promise<Observable<MessageEvent>> {
+    await this.requireOwned(tenant, conversationId);
+    const events = this.hub.events(conversationId).pipe(
+      filter((event) => event.tenantid === tenant.id),
+      map(toServerSentEvent),
+    );
+    const keepAlive = interval(this.config.SSE_HEARTBEAT_SECONDS * 1000).pipe(
+      map((): MessageEvent => ({ comment: 'keep-alive' })),
+    );
+    return merge(events, keepAlive);
+  }
+
+  /** Publishes the feedback on a turn of the tenant's (directly: 202 means the transport has it). */
+  async submitFeedback(command: SubmitFeedbackCommand): Promise<FeedbackAccepted> {
+    const { tenant, turnId, feedback, idempotencyKey } = command;
+    const turn = await this.conversations.findOwnedTurn(tenant.id, turnId);
+    if (!turn) throw new NotFoundException(`turn ${turnId} not found`);
+    const feedbackId = idempotencyKey ? deriveId(tenant.id, turnId, 'feedback', idempotencyKey) : newId();
+    await this.publishDirect(
+      FeedbackSubmitted,
+      {
+        feedbackId,
+        conversationId: turn.conversationId,
+        turnId,
+        ...feedback,
+        submittedAt: new Date().toISOString(),
+      },
+      { tenantId: tenant.id, id: deriveId(FeedbackSubmitted.type, feedbackId), correlationId: turnId },
+    );
+    return { feedbackId, turnId, conversationId: turn.conversationId, status: 'accepted' };
+  }
+
+  private async publishTurn(
+    tenant: AuthenticatedTenant,
+    turn: AcceptedTurn,
+    conversation: OwnedConversation,
+    request: SubmitTurnRequest,
+  ): Promise<void> {
+    await this.publishDirect(
+      TurnReceived,
+      {
+        conversationId: turn.conversationId,
+        turnId: turn.id,
+        sequence: turn.sequence,
+        role: request.role,
+        text: request.text,
+        conversation: { mode: conversation.mode, prospect: conversation.prospect },
+        receivedAt: turn.createdAt,
+      },
+      // Deterministic event id: a retry after a lost answer re-publishes the same event, which consumers dedupe.
+      { tenantId: tenant.id, id: deriveId(TurnReceived.type, turn.id), correlationId: turn.id },
+    );
+  }
+
+  private async publishDirect<D extends EventDefinition>(
+    definition: D,
+    data: EventData<D>,
+    options: PublishOptions,
+  ): Promise<void> {
+    try {
+      await this.publisher.publish(definition, data, options);
+    } catch (error) {
+      // An invalid event is our bug (500); anything else is the transport: 503, the client retries.
+      if (error instanceof EventDecodeError) throw error;
+      throw new PublishFailedError(error);
+    }
+  }
+
+  private async requireOwned(
+    tenant: AuthenticatedTenant,
+    conversationId: string,
+  ): Promise<OwnedConversation> {
+    const owned = await this.conversations.findOwned(tenant.id, conversationId);
+    if (!owned) throw this.conversationNotFound(conversationId);
+    return owned;
+  }
+
+  private conversationNotFound(conversationId: string): NotFoundException {
+    return new NotFoundException(`conversation ${conversationId} not found`);
+  }
+
+  private turnResult(turn: AcceptedTurn): TurnResult {
+    return {
+      turnId: turn.id,
+      conversationId: turn.conversationId,
+      sequence: turn.sequence,
+      status: 'accepted',
+      links: {
+        conversation: conversationPath(turn.conversationId),
+        events: `${conversationPath(turn.conversationId)}/events`,
+        feedback: `/v1/turns/${turn.id}/feedback`,
+      },
+    };
+  }
+}
+
+function withOutcome(accepted: TurnResult, outcome: TurnOutcome): TurnResult {
+  const { analysis, reply, failure } = outcome;
+  return {
+    ...accepted,
+    status: outcome.status,
+    analysis: analysis && {
+      analysis: analysis.analysis,
+      model: analysis.model,
+      completedAt: analysis.completedAt,
+    },
+    reply: reply && {
+      replyId: reply.replyId,
+      kind: reply.kind,
+      text: reply.text,
+      citations: reply.citations,
+      model: reply.model,
+      generatedAt: reply.generatedAt,
+    },
+    failure,
+  };
+}
+
+/** SSE message of an event: id = CloudEvents id, event = short type, data = {type, id, time, data}. */
+export function toServerSentEvent(event: EventEnvelope<unknown>): MessageEvent {
+  return {
+    id: event.id,
+    type: shortEventType(event.type),
+    data: { type: event.type, id: event.id, time: event.time, data: event.data },
+  };
+}
+
+/** The record of a conversation persistence has not stored yet (its events are still on their way). */
+function pendingView(owned: OwnedConversation): ConversationView {
+  return {
+    conversation: {
+      id: owned.id,
+      tenantId: owned.tenantId,
+      status: 'pending',
+      mode: owned.mode,
+      prospect: owned.prospect,
+      repId: null,
+      title: null,
+      stage: null,
+      startedAt: owned.createdAt,
+      updatedAt: owned.createdAt,
+      turnCount: 0,
+    },
+    turns: [],
+    alerts: [],
+  };
+}

@@ -1,0 +1,127 @@
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Observable, Subject, Subscription } from 'rxjs';
+import {
+  AnalysisCompleted,
+  ReplyGenerated,
+  TurnFailed,
+  type AnalysisCompletedData,
+  type EventEnvelope,
+  type ReplyGeneratedData,
+  type TurnFailedData,
+} from '@lib/contracts';
+
+/** What became of a turn, as far as a waiting client is concerned. */
+export interface TurnOutcome {
+  readonly status: 'completed' | 'failed';
+  readonly analysis?: AnalysisCompletedData;
+  readonly reply?: ReplyGeneratedData;
+  readonly failure?: TurnFailedData['reason'];
+}
+
+export interface TurnWaiter {
+  /** The outcome, or undefined when it did not arrive in time (or the wait was cancelled). */
+  readonly result: Promise<TurnOutcome | undefined>;
+  cancel(): void;
+}
+
+/** How many recent event ids are remembered to drop redeliveries (at-least-once transport, several paths). */
+export const DEFAULT_DEDUPE_WINDOW = 10_000;
+
+/**
+ * In-memory fan-out of conversation events to this instance's SSE clients and `?wait` requests. One RxJS
+ * Subject per conversation, created on the first subscriber and dropped with the last, so memory follows
+ * open streams, not conversations. Events of conversations nobody watches are dropped at once.
+ */
+export class ConversationEventHub implements OnModuleDestroy {
+  private readonly logger = new Logger(ConversationEventHub.name);
+  private readonly streams = new Map<string, Subject<EventEnvelope<unknown>>>();
+  /** Insertion-ordered, so the oldest id is evicted first. */
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly dedupeWindow = DEFAULT_DEDUPE_WINDOW) {}
+
+  /** Number of conversations with at least one subscriber. */
+  get activeConversations(): number {
+    return this.streams.size;
+  }
+
+  /**
+   * Hands an event to its conversation's subscribers (the conversation is the event's subject, its key).
+   * Returns false for an event id seen recently. Never throws: the caller is an event handler.
+   */
+  publish(event: EventEnvelope<unknown>): boolean {
+    if (this.seen.has(event.id)) return false;
+    this.seen.add(event.id);
+    if (this.seen.size > this.dedupeWindow) {
+      const oldest = this.seen.values().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+    try {
+      this.streams.get(event.subject)?.next(event);
+    } catch (error) {
+      this.logger.warn(`subscriber of conversation ${event.subject} failed: ${String(error)}`);
+    }
+    return true;
+  }
+
+  /** The conversation's events from now on (hot: no replay). */
+  events(conversationId: string): Observable<EventEnvelope<unknown>> {
+    return new Observable<EventEnvelope<unknown>>((subscriber) => {
+      let subject = this.streams.get(conversationId);
+      if (!subject) {
+        subject = new Subject<EventEnvelope<unknown>>();
+        this.streams.set(conversationId, subject);
+      }
+      const own = subject;
+      const subscription = own.subscribe(subscriber);
+      return () => {
+        subscription.unsubscribe();
+        if (!own.observed && this.streams.get(conversationId) === own) this.streams.delete(conversationId);
+      };
+    });
+  }
+
+  /**
+   * Waits for the reply (or failure) of a turn, collecting its analysis on the way. Register it BEFORE the
+   * turn is published: the stream is hot, so an outcome that arrives before registration is not seen.
+   */
+  waitForOutcome(conversationId: string, turnId: string, timeoutMs: number): TurnWaiter {
+    let analysis: AnalysisCompletedData | undefined;
+    let done = false;
+    // A container first: if the outcome settles while subscribing, adding to it unsubscribes at once.
+    const subscription = new Subscription();
+    let settle: (outcome: TurnOutcome | undefined) => void = () => undefined;
+    const result = new Promise<TurnOutcome | undefined>((resolve) => (settle = resolve));
+    const finish = (outcome: TurnOutcome | undefined): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      subscription.unsubscribe();
+      settle(outcome);
+    };
+    const timer = setTimeout(() => finish(undefined), timeoutMs);
+    const listening = this.events(conversationId).subscribe((event) => {
+      const data = event.data as { turnId?: unknown };
+      if (data.turnId !== turnId) return;
+      if (event.type === AnalysisCompleted.type) analysis = event.data as AnalysisCompletedData;
+      else if (event.type === ReplyGenerated.type) {
+        finish({ status: 'completed', analysis, reply: event.data as ReplyGeneratedData });
+      } else if (event.type === TurnFailed.type) {
+        finish({ status: 'failed', analysis, failure: (event.data as TurnFailedData).reason });
+      }
+    });
+    subscription.add(listening);
+    return { result, cancel: () => finish(undefined) };
+  }
+
+  /** Completes every stream: open SSE responses end, waiters resolve empty-handed. */
+  onModuleDestroy(): void {
+    for (const subject of this.streams.values()) subject.complete();
+    this.streams.clear();
+  }
+}
+
+/** `io.salesagent.analysis.completed.v1` → `analysis.completed` (the SSE `event` field). */
+export function shortEventType(type: string): string {
+  return type.replace(/^io\.salesagent\./, '').replace(/\.v\d+$/, '');
+}

@@ -1,0 +1,126 @@
+import { Logger } from '@nestjs/common';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { CommonConfigSchema, loadConfig } from '@lib/config';
+import { createEnvelope, InProcessEventBus } from '@lib/messaging';
+import { ReplyGenerated, toKafkaRecord, TurnReceived, deriveId, type EventData } from '@lib/contracts';
+import { UnitOfWork } from '@lib/database';
+import { startService, type RunningService } from '@lib/runtime';
+import { createTestDatabase, type TestDatabase } from '@lib/testing';
+import { ensureDevelopmentTenant } from '@lib/access';
+import { gatewayService } from './gateway.service-definition';
+
+/**
+ * The gateway as the runtime runs it (embedded wiring: in-process transport, broadcast delivery), so the
+ * ServiceDefinition, its `configure` hook and the `@OnEvent` relay are exercised through the real transport.
+ */
+describe('gateway through the runtime (in-process transport)', () => {
+  const devKey = 'dev-key-for-the-runtime-test';
+  let db: TestDatabase;
+  let bus: InProcessEventBus;
+  let running: RunningService;
+  let tenantId: string;
+
+  const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${running.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${devKey}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    Logger.overrideLogger(['error']);
+    db = await createTestDatabase('gateway_runtime');
+    bus = new InProcessEventBus();
+    const config = loadConfig(CommonConfigSchema, {
+      DATABASE_URL: db.url,
+      MESSAGING_TRANSPORT: 'in-process',
+      LOG_LEVEL: 'error',
+      NODE_ENV: 'test',
+    });
+    running = await startService(gatewayService, { config, bus, migrateOnBoot: true, port: 0 });
+    tenantId = await ensureDevelopmentTenant(running.app.get(UnitOfWork), devKey);
+  });
+
+  afterAll(async () => {
+    await running?.stop();
+    await db?.drop();
+  });
+
+  it('relays published events to SSE and answers ?wait with the reply', async () => {
+    const conversation = await post('/v1/conversations', { prospect: { name: 'Dana' }, mode: 'autonomous' });
+    expect(conversation.status).toBe(201);
+    const conversationId = conversation.body.id as string;
+
+    const controller = new AbortController();
+    const stream = await fetch(`${running.url}/v1/conversations/${conversationId}/events`, {
+      headers: { authorization: `Bearer ${devKey}` },
+      signal: controller.signal,
+    });
+    expect(stream.status).toBe(200);
+    const messages: EventSourceMessage[] = [];
+    const parser = createParser({ onEvent: (m) => messages.push(m) });
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of stream.body as unknown as AsyncIterable<Uint8Array>) {
+          parser.feed(decoder.decode(chunk, { stream: true }));
+        }
+      } catch {
+        // aborted
+      }
+    })();
+
+    // Another service answers the turn through the bus, as the orchestrator would.
+    const idempotencyKey = 'runtime-1';
+    const turnId = deriveId(tenantId, conversationId, idempotencyKey);
+    setTimeout(() => {
+      const now = new Date().toISOString();
+      const reply: EventData<typeof ReplyGenerated> = {
+        conversationId,
+        turnId,
+        replyId: deriveId('reply', turnId),
+        kind: 'reply',
+        text: 'Happy to help.',
+        citations: [],
+        grounding: [],
+        toolCallIds: [],
+        model: { provider: 'offline', name: 'rules', promptVersion: 'v1' },
+        usage: { inputTokens: 1, outputTokens: 1 },
+        timing: { turnReceivedAt: now, orchestrationStartedAt: now, toolsMs: 0, generationMs: 0 },
+        generatedAt: now,
+      };
+      const envelope = createEnvelope(ReplyGenerated, reply, { tenantId }, 'orchestrator');
+      void bus.send(ReplyGenerated.topic.name, [toKafkaRecord(ReplyGenerated, envelope)]);
+    }, 300);
+
+    const turn = await post(
+      `/v1/conversations/${conversationId}/turns?wait=5`,
+      { role: 'prospect', text: 'Hi' },
+      { 'Idempotency-Key': idempotencyKey },
+    );
+    expect(turn.status).toBe(200);
+    expect(turn.body).toMatchObject({ turnId, status: 'completed', reply: { text: 'Happy to help.' } });
+
+    const deadline = Date.now() + 5000;
+    while (messages.length < 2 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort();
+    await reading;
+    expect(messages.map((m) => m.event)).toEqual(['turn.received', 'reply.generated']);
+    expect(messages[0].id).toBe(deriveId(TurnReceived.type, turnId));
+  });
+
+  it('serves the OpenAPI document through the configure hook', async () => {
+    const response = await fetch(`${running.url}/docs/openapi.json`);
+    expect(response.status).toBe(200);
+    const big = await fetch(`${running.url}/v1/conversations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${devKey}`, 'content-type': 'application/json' },
+      body: new Blob([JSON.stringify({ title: 'x'.repeat(70_000) })]).stream(),
+      duplex: 'half',
+    });
+    expect(big.status).toBe(413);
+  });
+});

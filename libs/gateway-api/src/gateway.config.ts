@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { envInt } from '@lib/config';
+import { AccessConfigSchema } from '@lib/access';
+
+/** The gateway's own settings (environment variables), besides the runtime's common ones. */
+export const GatewayConfigSchema = AccessConfigSchema.extend({
+  PERSISTENCE_URL: z
+    .url()
+    .default('http://127.0.0.1:3103')
+    .describe("Base URL of the persistence service's internal read API"),
+  MAX_WAIT_SECONDS: envInt(30, 0, 30).describe('Upper bound of ?wait on turn submission'),
+  SSE_HEARTBEAT_SECONDS: envInt(15, 1, 300).describe('Interval of the SSE keep-alive comment'),
+});
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

@@ -1,0 +1,17 @@
+export * from './gateway.config';
+export * from './gateway.database';
+export * from './gateway-api.module';
+export * from './gateway.service-definition';
+export * from './migrations/gateway-conversations.migration';
+export * from './conversations/conversation.repository';
+export * from './conversations/conversations.service';
+export * from './events/conversation-event-hub';
+export * from './events/gateway-event-relay.controller';
+export * from './http/api-schemas';
+export * from './http/problem';
+export * from './http/problem-details.filter';
+export * from './http/zod-validation.pipe';
+export * from './http/body-limits';
+export * from './http/openapi';
+export * from './http/configure-gateway-app';
+export { runAccessCommand, ensureDevelopmentTenant } from '@lib/access';
