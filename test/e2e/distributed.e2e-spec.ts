@@ -30,13 +30,20 @@ describe('distributed mode: five processes on Kafka and PostgreSQL', () => {
   let tenantA: GatewayClient;
   let tenantB: GatewayClient;
   let result: ScenarioResult;
+  let ports: Record<string, number>;
+  const start = (service: string): ServiceProcess => {
+    const proc = startNodeProcess(service, `dist/apps/${service}/src/main.js`, {
+      ...env,
+      PORT: String(ports[service]),
+    });
+    processes.set(service, proc);
+    return proc;
+  };
 
   beforeAll(async () => {
     const otlpUrl = await otlp.start();
     database = await createTestDatabase('e2e');
-    const ports = Object.fromEntries(
-      await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const)),
-    );
+    ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const)));
     gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
     env = {
       NODE_ENV: 'production',
@@ -56,13 +63,7 @@ describe('distributed mode: five processes on Kafka and PostgreSQL', () => {
       OTEL_LOGS_EXPORTER: 'none',
     };
     await runNodeScript('dist/libs/runtime/src/cli/migrate.js', ['up'], env);
-    for (const service of SERVICES) {
-      const proc = startNodeProcess(service, `dist/apps/${service}/src/main.js`, {
-        ...env,
-        PORT: String(ports[service]),
-      });
-      processes.set(service, proc);
-    }
+    for (const service of SERVICES) start(service);
     await Promise.all(
       SERVICES.map((s) =>
         waitForHttpOk(`http://127.0.0.1:${ports[s]}/health/ready`, 90_000, processes.get(s)),
@@ -151,4 +152,56 @@ describe('distributed mode: five processes on Kafka and PostgreSQL', () => {
     );
     expect(kafkaHops.length).toBeGreaterThan(5);
   });
+
+  it('logs JSON lines that carry the trace id', () => {
+    const gatewayLog = processes.get('gateway')?.output.join('\n') ?? '';
+    expect(gatewayLog).toContain(`"trace_id":"${result.traceId}"`);
+  });
+
+  it('completes a turn exactly once when the tool-runner and the orchestrator crash mid-turn', async () => {
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await processes.get('tool-runner')?.kill();
+      const turn = await tenantA.json<{ turnId: string }>(
+        'POST',
+        `/v1/conversations/${result.conversationId}/turns`,
+        { role: 'prospect', text: 'Do you offer refunds if we cancel an annual plan early?' },
+      );
+      expect(turn.status).toBe(202);
+      const turnId = turn.body.turnId;
+      // The orchestrator asked for its tools; nobody answers them. Then it crashes too.
+      await eventually(
+        async () => (result.events.namesForTurn(turnId).includes('tool.requested') ? true : undefined),
+        60_000,
+        'tool.requested for the turn',
+      );
+      await processes.get('orchestrator')?.kill();
+
+      const restarted = [start('tool-runner'), start('orchestrator')];
+      await Promise.all(
+        restarted.map((p) => waitForHttpOk(`http://127.0.0.1:${ports[p.name]}/health/ready`, 120_000, p)),
+      );
+      await eventually(
+        async () => (result.events.namesForTurn(turnId).includes('evaluation.completed') ? true : undefined),
+        120_000,
+        'the reply and evaluation of the turn after the restart',
+      );
+      const rows = async (sql: string): Promise<number> =>
+        Number((await client.query<{ n: string }>(sql, [turnId])).rows[0].n);
+      expect({
+        replies: await rows('SELECT count(*) AS n FROM persistence.replies WHERE turn_id = $1'),
+        evaluations: await rows('SELECT count(*) AS n FROM persistence.evaluations WHERE turn_id = $1'),
+        toolRuns: await rows(
+          'SELECT count(*) AS n FROM tool_runner.tool_executions WHERE id IN (SELECT id FROM persistence.tool_calls WHERE turn_id = $1)',
+        ),
+      }).toEqual({ replies: 1, evaluations: 1, toolRuns: 2 });
+      // The client saw exactly one reply for the turn.
+      expect(result.events.namesForTurn(turnId).filter((n) => n === 'reply.generated')).toHaveLength(1);
+    } catch (error) {
+      throw new Error(`${String(error)}\n${failureOutput()}`);
+    } finally {
+      await client.end();
+    }
+  }, 300_000);
 });
