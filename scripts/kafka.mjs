@@ -627,6 +627,11 @@ export async function ensureKafka(opts = {}) {
     }
     if (state) fs.rmSync(cfg.pidFile, { force: true }); // stale: broker died or machine rebooted
 
+    // A Kafka broker already answering on the port (e.g. started from another checkout) is reused as is.
+    if ((await isPortOpen(cfg.host, cfg.port)) && (await probeKafka(cfg.host, cfg.port)).ok) {
+      log(`a Kafka broker not started from this checkout answers on ${brokers}: using it`);
+      return { brokers, startedHere: false };
+    }
     for (const p of [cfg.port, cfg.controllerPort]) {
       if (await isPortOpen(cfg.host, p)) {
         throw new Error(
