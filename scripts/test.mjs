@@ -23,7 +23,7 @@ async function stage(name, command, args, env = {}) {
 
 async function infrastructure() {
   const env = { NODE_ENV: 'test' };
-  const { ensureKafka } = await import('./kafka.mjs');
+  const { ensureKafka, stopKafka } = await import('./kafka.mjs');
   const kafka = await ensureKafka({});
   env.KAFKA_BROKERS = kafka.brokers;
   let stopPostgres;
@@ -55,7 +55,14 @@ async function infrastructure() {
   } else {
     env.TEST_DATABASE_URL = pgUrl;
   }
-  return { env, stop: async () => stopPostgres?.() };
+  return {
+    env,
+    stop: async () => {
+      await stopPostgres?.();
+      // Leave no broker behind that this run started (a reused one keeps running).
+      if (kafka.startedHere) await stopKafka();
+    },
+  };
 }
 
 async function main() {
