@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort, startNodeProcess, waitForHttpOk, type ServiceProcess } from '@lib/testing';
+import { eventually, freePort, startNodeProcess, waitForHttpOk, type ServiceProcess } from '@lib/testing';
 import { GatewayClient } from './api-client';
 import { runConversationScenario, type ScenarioResult } from './conversation-scenario';
 
@@ -36,6 +36,12 @@ describe('embedded mode: the whole system in one process', () => {
       KAFKA_BROKERS: '',
     });
     await waitForHttpOk(`${url}/health/ready`, 120_000, proc);
+    // The banner comes once the development tenant and the demo CRM are ready.
+    await eventually(
+      async () => (proc.output.some((line) => line.includes('Press Ctrl+C')) ? true : undefined),
+      30_000,
+      'the start banner',
+    );
   }, 150_000);
 
   afterAll(async () => {
@@ -45,8 +51,7 @@ describe('embedded mode: the whole system in one process', () => {
     expect(code).toBe(0);
   }, 60_000);
 
-  it('prints the URL, the development key and a sample curl', async () => {
-    await waitForHttpOk(`${url}/health/live`, 5_000);
+  it('prints the URL, the development key and a sample curl', () => {
     const banner = proc.output.join('\n');
     expect(banner).toContain(url);
     expect(banner).toContain(devKey);
