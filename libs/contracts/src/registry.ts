@@ -4,7 +4,7 @@ import { AnalysisCompleted } from './events/analysis-completed';
 import { ConversationStarted } from './events/conversation-started';
 import { EvaluationCompleted } from './events/evaluation-completed';
 import { FeedbackSubmitted } from './events/feedback-submitted';
-import { ReplyGenerated } from './events/reply-generated';
+import { ReplyDelta, ReplyGenerated } from './events/reply-generated';
 import { ToolCompleted, ToolFailed, ToolRequested } from './events/tool-events';
 import { TurnFailed } from './events/turn-failed';
 import { TurnReceived } from './events/turn-received';
@@ -18,6 +18,7 @@ export const ALL_EVENTS: readonly EventDefinition[] = [
   ToolCompleted,
   ToolFailed,
   AnalysisCompleted,
+  ReplyDelta,
   ReplyGenerated,
   TurnFailed,
   EvaluationCompleted,

@@ -19,7 +19,8 @@ export class DefaultEventPublisher extends EventPublisher {
     options: PublishOptions,
   ): Promise<EnvelopeOf<D>> {
     const envelope = createEnvelope(definition, data, options, this.source);
-    if (this.outbox && (await this.outbox.enqueue(definition, envelope))) return envelope;
+    if (!options.immediate && this.outbox && (await this.outbox.enqueue(definition, envelope)))
+      return envelope;
     await this.sink.send(definition.topic.name, [toKafkaRecord(definition, envelope)]);
     return envelope;
   }

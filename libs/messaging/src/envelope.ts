@@ -17,6 +17,11 @@ export interface PublishOptions {
   readonly causation?: EventEnvelope<unknown>;
   /** Correlation id (the turn id for a turn's events). Defaults to the causation's correlation id. */
   readonly correlationId?: string;
+  /**
+   * Send now, even inside a unit of work, instead of through the outbox. Only for best-effort events that
+   * clients need while the transaction is still open (streamed reply deltas); never for facts.
+   */
+  readonly immediate?: boolean;
 }
 
 /**

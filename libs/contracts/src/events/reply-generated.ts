@@ -33,7 +33,14 @@ export const ReplyGeneratedData = z.object({
   grounding: z.array(GroundingSource).describe('The context that was available to write the reply'),
   toolCallIds: z.array(Id),
   model: ModelInfo,
-  usage: z.object({ inputTokens: z.int().nonnegative(), outputTokens: z.int().nonnegative() }),
+  usage: z.object({
+    inputTokens: z.int().nonnegative(),
+    outputTokens: z.int().nonnegative(),
+    cacheReadTokens: z.int().nonnegative().optional().describe('Input tokens read from the prompt cache'),
+    cacheWriteTokens: z.int().nonnegative().optional().describe('Input tokens written to the prompt cache'),
+    costUsd: z.number().nonnegative().optional().describe('Cost of every model call of the turn'),
+    modelCalls: z.int().nonnegative().optional(),
+  }),
   timing: z.object({
     turnReceivedAt: IsoTime,
     orchestrationStartedAt: IsoTime,
@@ -49,5 +56,25 @@ export const ReplyGenerated = defineEvent({
   topic: Topics.outcomes,
   schema: ReplyGeneratedData,
   description: 'The reply (autonomous mode) or suggestion (assist mode) for a turn, with citations.',
+  keyOf: (d) => d.conversationId,
+});
+
+export const ReplyDeltaData = z.object({
+  conversationId: Id,
+  turnId: Id,
+  replyId: Id,
+  index: z.int().nonnegative().describe('Position of this delta in the reply stream, from 0'),
+  text: z.string().describe('The next piece of the reply text'),
+  emittedAt: IsoTime,
+});
+export type ReplyDeltaData = z.infer<typeof ReplyDeltaData>;
+
+export const ReplyDelta = defineEvent({
+  type: eventType('reply.delta'),
+  topic: Topics.outcomes,
+  schema: ReplyDeltaData,
+  description:
+    'A piece of the reply text as the model writes it (streaming). Best effort, for display: the final, ' +
+    'validated text is in reply.generated, which follows on the same topic.',
   keyOf: (d) => d.conversationId,
 });
