@@ -1,3 +1,4 @@
 export * from './postgres';
 export * from './otlp-receiver';
 export * from './processes';
+export * from './anthropic';

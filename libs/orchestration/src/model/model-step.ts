@@ -81,11 +81,7 @@ export interface ModelStepRequest {
 
 /** Why a model step failed; the orchestrator publishes `turn.failed` with this code (never a canned reply). */
 export type ModelErrorCode =
-  | 'model_auth_failed'
-  | 'model_unavailable'
-  | 'model_timeout'
-  | 'model_bad_request'
-  | 'invalid_model_output';
+  'model_auth_failed' | 'model_unavailable' | 'model_timeout' | 'model_bad_request' | 'invalid_model_output';
 
 export class ModelError extends Error {
   constructor(
