@@ -1,105 +1,35 @@
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import {
-  createTestDatabase,
-  eventually,
-  freePort,
-  OtlpReceiver,
-  runNodeScript,
-  startNodeProcess,
-  waitForHttpOk,
-  type ServiceProcess,
-  type TestDatabase,
-} from '@lib/testing';
+import { eventually } from '@lib/testing';
 import { GatewayClient } from './api-client';
 import { runConversationScenario, type ScenarioResult } from './conversation-scenario';
-
-const SERVICES = ['persistence', 'tool-runner', 'orchestrator', 'evaluator', 'gateway'] as const;
-const ADMIN_API_KEY = `admin_${randomBytes(16).toString('hex')}`;
+import { DistributedStack, SERVICES } from './distributed-stack';
 
 /**
  * The five services as separate processes on the real Kafka broker and the real PostgreSQL, with an OTLP
- * receiver standing in for the collector.
+ * receiver standing in for the collector. The offline language model (no ANTHROPIC_API_KEY).
  */
 describe('distributed mode: five processes on Kafka and PostgreSQL', () => {
-  const otlp = new OtlpReceiver();
-  let database: TestDatabase;
-  const processes = new Map<string, ServiceProcess>();
-  let env: NodeJS.ProcessEnv;
-  let gatewayUrl: string;
+  const stack = new DistributedStack();
+  const otlp = stack.otlp;
+  const processes = stack.processes;
   let tenantA: GatewayClient;
   let tenantB: GatewayClient;
   let result: ScenarioResult;
-  let ports: Record<string, number>;
-  const start = (service: string): ServiceProcess => {
-    const proc = startNodeProcess(service, `dist/apps/${service}/src/main.js`, {
-      ...env,
-      PORT: String(ports[service]),
-    });
-    processes.set(service, proc);
-    return proc;
-  };
 
   beforeAll(async () => {
-    const otlpUrl = await otlp.start();
-    database = await createTestDatabase('e2e');
-    ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const)));
-    gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
-    env = {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: database.url,
-      MESSAGING_TRANSPORT: 'kafka',
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:19092',
-      // Fresh consumer groups that start at the end of the topics: earlier runs' events are not replayed.
-      KAFKA_CONSUMER_GROUP_PREFIX: `e2e-${randomBytes(4).toString('hex')}-`,
-      KAFKA_CONSUMER_FROM_BEGINNING: 'false',
-      PERSISTENCE_URL: `http://127.0.0.1:${ports.persistence}`,
-      ADMIN_API_KEY,
-      OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-      OTEL_METRICS_EXPORTER: 'none',
-      OTEL_LOGS_EXPORTER: 'none',
-    };
-    await runNodeScript('dist/libs/runtime/src/cli/migrate.js', ['up'], env);
-    for (const service of SERVICES) start(service);
-    await Promise.all(
-      SERVICES.map((s) =>
-        waitForHttpOk(`http://127.0.0.1:${ports[s]}/health/ready`, 90_000, processes.get(s)),
-      ),
-    );
-    // Consumers report ready once they joined their groups; give them a moment to fetch their start offsets.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-
-    const admin = new GatewayClient(gatewayUrl, ADMIN_API_KEY);
-    const keyFor = async (name: string): Promise<{ tenantId: string; key: string }> => {
-      const tenant = await admin.json<{ id: string }>('POST', '/admin/v1/tenants', { name });
-      expect(tenant.status).toBe(201);
-      const key = await admin.json<{ key: string }>('POST', `/admin/v1/tenants/${tenant.body.id}/api-keys`, {
-        name: 'e2e',
-      });
-      expect(key.status).toBe(201);
-      return { tenantId: tenant.body.id, key: key.body.key };
-    };
-    const a = await keyFor('northwind-sales');
-    const b = await keyFor('other-company');
-    await runNodeScript('dist/libs/runtime/src/cli/seed-demo.js', [a.tenantId], env);
-    tenantA = new GatewayClient(gatewayUrl, a.key);
-    tenantB = new GatewayClient(gatewayUrl, b.key);
+    await stack.start();
+    tenantA = (await stack.createTenant('northwind-sales', { demoCrm: true })).client;
+    tenantB = (await stack.createTenant('other-company')).client;
   }, 180_000);
 
   afterAll(async () => {
     result?.events.close();
-    const codes = await Promise.all([...processes.values()].reverse().map((p) => p.stop()));
-    await otlp.stop();
-    await database?.drop();
+    const codes = await stack.stop();
     // Graceful shutdown works: every service exits 0 on SIGTERM.
     expect(codes).toEqual(SERVICES.map(() => 0));
-  }, 60_000);
+  }, 90_000);
 
-  const failureOutput = (): string =>
-    [...processes.values()].map((p) => `--- ${p.name}\n${p.output.slice(-30).join('\n')}`).join('\n');
+  const failureOutput = (): string => stack.output();
 
   it('answers a multi-turn conversation through the HTTP API, in order, once, per tenant', async () => {
     try {
@@ -110,7 +40,7 @@ describe('distributed mode: five processes on Kafka and PostgreSQL', () => {
   });
 
   it('stores the conversation in PostgreSQL', async () => {
-    const client = new Client({ connectionString: database.url });
+    const client = new Client({ connectionString: stack.database.url });
     await client.connect();
     try {
       const count = async (table: string): Promise<number> => {
@@ -159,7 +89,7 @@ describe('distributed mode: five processes on Kafka and PostgreSQL', () => {
   });
 
   it('completes a turn exactly once when the tool-runner and the orchestrator crash mid-turn', async () => {
-    const client = new Client({ connectionString: database.url });
+    const client = new Client({ connectionString: stack.database.url });
     await client.connect();
     try {
       await processes.get('tool-runner')?.kill();
@@ -178,10 +108,9 @@ describe('distributed mode: five processes on Kafka and PostgreSQL', () => {
       );
       await processes.get('orchestrator')?.kill();
 
-      const restarted = [start('tool-runner'), start('orchestrator')];
-      await Promise.all(
-        restarted.map((p) => waitForHttpOk(`http://127.0.0.1:${ports[p.name]}/health/ready`, 120_000, p)),
-      );
+      stack.startService('tool-runner');
+      stack.startService('orchestrator');
+      await Promise.all([stack.waitReady('tool-runner', 120_000), stack.waitReady('orchestrator', 120_000)]);
       await eventually(
         async () => (result.events.namesForTurn(turnId).includes('evaluation.completed') ? true : undefined),
         120_000,
