@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import type { ServiceDefinition } from '@lib/runtime';
 import { LanguageModel } from './model/language-model';
-import { OfflineLanguageModel } from './offline/offline-language-model';
-import { loadOrchestratorConfig, ORCHESTRATOR_CONFIG } from './orchestrator.config';
+import { selectLanguageModel } from './model/model-selection';
+import { loadOrchestratorConfig, ORCHESTRATOR_CONFIG, type OrchestratorConfig } from './orchestrator.config';
 import { ORCHESTRATOR_DATABASE } from './workflow/orchestrator-database';
 import { TurnEventsController } from './workflow/turn-events.controller';
 import { TurnTimeoutSweeper } from './workflow/turn-timeout.sweeper';
@@ -11,13 +11,18 @@ import { TurnRepository } from './workflow/turn.repository';
 
 /**
  * The orchestrator's behaviour. Needs, from the runtime: UnitOfWork (DatabaseModule) and EventPublisher
- * (MessagingModule), both global. The language model is the offline rule engine for now.
+ * (MessagingModule), both global. The language model is Claude when `ANTHROPIC_API_KEY` is set, else the
+ * offline rule engine (`selectLanguageModel`).
  */
 @Module({
   controllers: [TurnEventsController],
   providers: [
     { provide: ORCHESTRATOR_CONFIG, useFactory: () => loadOrchestratorConfig() },
-    { provide: LanguageModel, useClass: OfflineLanguageModel },
+    {
+      provide: LanguageModel,
+      inject: [ORCHESTRATOR_CONFIG],
+      useFactory: (config: OrchestratorConfig) => selectLanguageModel(config),
+    },
     TurnRepository,
     TurnWorkflow,
     TurnTimeoutSweeper,

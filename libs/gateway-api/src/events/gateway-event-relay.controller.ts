@@ -5,6 +5,7 @@ import {
   AnalysisCompleted,
   EvaluationCompleted,
   FeedbackSubmitted,
+  ReplyDelta,
   ReplyGenerated,
   ToolCompleted,
   ToolFailed,
@@ -48,6 +49,12 @@ export class GatewayEventRelay {
 
   @OnEvent(AnalysisCompleted)
   onAnalysisCompleted(@Payload() event: EnvelopeOf<typeof AnalysisCompleted>): void {
+    this.relay(event);
+  }
+
+  /** Streamed reply text (best effort); `reply.generated` with the validated text follows on the same topic. */
+  @OnEvent(ReplyDelta)
+  onReplyDelta(@Payload() event: EnvelopeOf<typeof ReplyDelta>): void {
     this.relay(event);
   }
 

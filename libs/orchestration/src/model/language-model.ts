@@ -1,14 +1,26 @@
-import type { Analysis, Citation, ConversationMode, ModelInfo, ProspectRef, TurnRole } from '@lib/contracts';
+import type { ConversationMode, ModelInfo, ProspectRef, TurnRole } from '@lib/contracts';
+import type { ModelStep, ModelStepRequest, SteppingLanguageModel } from './model-step';
 import type { CrmProfile, KnowledgePassage, ToolOutcome } from './tool-outcomes';
+
+export type { ModelReply, TokenUsage } from './model-step';
 
 /** An earlier turn of the conversation, oldest first in `TurnContext.history`. */
 export interface HistoryTurn {
   readonly sequence: number;
   readonly role: TurnRole;
   readonly text: string;
+  /** What the assistant answered to that turn (reply or suggestion), when it did. */
+  readonly reply?: string;
 }
 
-/** Everything a language model gets to analyse a turn and write its reply. */
+/** Earlier turns that no longer fit the token budget, summarised (stored and extended turn after turn). */
+export interface ConversationSummary {
+  /** The summary covers every turn up to and including this sequence. */
+  readonly coversUpToSequence: number;
+  readonly text: string;
+}
+
+/** Everything a language model gets for a turn, assembled within the context token budget. */
 export interface TurnContext {
   readonly conversationId: string;
   readonly turnId: string;
@@ -17,49 +29,23 @@ export interface TurnContext {
   readonly role: TurnRole;
   /** The message of the turn being answered. */
   readonly message: string;
+  /** The most recent earlier turns that fit the budget, oldest first (with the assistant's replies). */
   readonly history: readonly HistoryTurn[];
-  /** Raw tool outcomes (for providers that show the model the tool results as they are). */
+  /** The turns before `history` that did not fit, summarised. */
+  readonly summary?: ConversationSummary;
+  /** Raw tool outcomes of every round so far (for providers that show the model the results as they are). */
   readonly tools: readonly ToolOutcome[];
-  /** The same outcomes normalised: knowledge-base passages (best first) and the CRM profile. */
+  /** The same outcomes normalised: knowledge-base passages (best first, within budget) and the CRM profile. */
   readonly knowledge: readonly KnowledgePassage[];
   readonly crm?: CrmProfile;
 }
 
-export interface TokenUsage {
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-}
-
-export interface ModelReply {
-  readonly text: string;
-  /** The grounding sources the reply relies on: sourceIds exactly as the tools gave them. */
-  readonly citations: readonly Citation[];
-}
-
-export interface TurnAnalysisOutput {
-  readonly analysis: Analysis;
-  readonly usage: TokenUsage;
-}
-
-export interface TurnResponseOutput extends TurnAnalysisOutput {
-  readonly reply: ModelReply;
-}
-
-export interface ModelCallOptions {
-  /** Aborted when the orchestrator's model timeout expires. */
-  readonly signal?: AbortSignal;
-}
-
 /**
- * The provider interface: the offline rule engine today, Claude next. Output is structured (an `Analysis`
- * from the contracts and a cited reply); the orchestrator validates it before publishing anything.
+ * The injection token of the orchestrator's model: any `SteppingLanguageModel` (the offline rule engine,
+ * Claude). An abstract class so Nest can inject it; implementations may extend it or just implement the
+ * interface and be provided with `useFactory`/`useValue`.
  */
-export abstract class LanguageModel {
+export abstract class LanguageModel implements SteppingLanguageModel {
   abstract readonly info: ModelInfo;
-
-  /** Analysis only: for turns that need no reply (the rep's own messages). */
-  abstract analyse(context: TurnContext, options?: ModelCallOptions): Promise<TurnAnalysisOutput>;
-
-  /** Analysis and the reply (autonomous mode) or suggestion for the rep (assist mode). */
-  abstract respond(context: TurnContext, options?: ModelCallOptions): Promise<TurnResponseOutput>;
+  abstract step(request: ModelStepRequest): Promise<ModelStep>;
 }

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { ModelInfo } from '@lib/contracts';
-import {
-  LanguageModel,
-  type TurnAnalysisOutput,
-  type TurnContext,
-  type TurnResponseOutput,
-} from '../model/language-model';
+import { LanguageModel, type TurnContext } from '../model/language-model';
+import type { ModelStep, ModelStepRequest, ModelToolCall, ToolDeclaration } from '../model/model-step';
+import { CRM_LOOKUP_PROSPECT, KNOWLEDGE_SEARCH } from '../model/tool-outcomes';
 import { analyseMessage } from './analyser';
+import { nextBestActions, proposedCrmUpdates } from './next-actions';
 import { writeReply } from './reply-writer';
 import { estimateTokens } from './text';
 
@@ -16,31 +14,78 @@ export const OFFLINE_MODEL_INFO: ModelInfo = Object.freeze({
   promptVersion: 'offline-2026-11',
 });
 
-/** Roughly what a provider would be sent: the message, the history and the tool results. */
+/** The knowledge_search tool accepts queries up to this length. */
+const KNOWLEDGE_QUERY_MAX = 500;
+
+export interface OfflineModelOptions {
+  /** Passages asked from knowledge_search. */
+  readonly knowledgeLimit: number;
+}
+
+/** Roughly what a provider would be sent: the message, the history, the summary and the tool results. */
 function inputTokens(context: TurnContext): number {
-  const history = context.history.map((t) => t.text).join('\n');
+  const history = context.history.map((t) => `${t.text}\n${t.reply ?? ''}`).join('\n');
   const tools = context.tools
     .map((t) => JSON.stringify(t.status === 'completed' ? t.result : t.error))
     .join('\n');
-  return estimateTokens(context.message) + estimateTokens(history) + estimateTokens(tools);
+  return (
+    estimateTokens(context.message) +
+    estimateTokens(history) +
+    estimateTokens(context.summary?.text ?? '') +
+    estimateTokens(tools)
+  );
+}
+
+/** Pieces of a text that concatenate back to it: one per sentence (the whitespace before a sentence leads it). */
+export function sentencePieces(text: string): string[] {
+  return text.split(/(?<=[.!?])(?=\s*\S)/).filter((piece) => piece.length > 0);
 }
 
 /**
- * The offline "language model": a deterministic rule engine, not an LLM. Keyword rules for intents, a
- * lexicon for sentiment, regular expressions for entities and objections, and a reply made only of
- * sentences quoted from the retrieved passages. Same input, same output; no network.
+ * The offline "language model": a deterministic rule engine, not an LLM, stepping like one. A prospect's
+ * turn first asks for the CRM profile (when the prospect has an email, name or company: a bare CRM id is
+ * not a lookup key) and a knowledge search, in parallel; the next step gives the analysis (keyword rules,
+ * a lexicon, regular expressions), a reply made only of sentences quoted from the passages (streamed
+ * sentence by sentence), and rule-based next best actions and CRM proposals. A rep's turn is analysed at
+ * once. Same input, same output; no network.
  */
 @Injectable()
 export class OfflineLanguageModel extends LanguageModel {
   readonly info: ModelInfo = OFFLINE_MODEL_INFO;
+  private readonly options: OfflineModelOptions;
 
-  async analyse(context: TurnContext): Promise<TurnAnalysisOutput> {
-    const analysis = analyseMessage(context.message, context.crm);
-    return { analysis, usage: { inputTokens: estimateTokens(context.message), outputTokens: 0 } };
+  constructor(options: Partial<OfflineModelOptions> = {}) {
+    super();
+    this.options = { knowledgeLimit: options.knowledgeLimit ?? 4 };
   }
 
-  async respond(context: TurnContext): Promise<TurnResponseOutput> {
+  async step(request: ModelStepRequest): Promise<ModelStep> {
+    const { context } = request;
+    if (request.rounds.length === 0 && !request.finalOnly && context.role === 'prospect') {
+      const calls = this.plannedCalls(context, request.tools);
+      if (calls.length > 0) {
+        return {
+          kind: 'tool_calls',
+          calls,
+          usage: {
+            inputTokens: inputTokens(context),
+            outputTokens: estimateTokens(JSON.stringify(calls)),
+          },
+        };
+      }
+    }
     const analysis = analyseMessage(context.message, context.crm);
+    const actions = {
+      nextBestActions: nextBestActions(analysis),
+      proposedCrmUpdates: proposedCrmUpdates(analysis, context.message, context.crm),
+    };
+    if (context.role === 'rep') {
+      return {
+        kind: 'final',
+        outcome: { analysis, ...actions },
+        usage: { inputTokens: estimateTokens(context.message), outputTokens: 0 },
+      };
+    }
     const reply = writeReply({
       mode: context.mode,
       message: context.message,
@@ -48,10 +93,31 @@ export class OfflineLanguageModel extends LanguageModel {
       knowledge: context.knowledge,
       crm: context.crm,
     });
+    for (const piece of sentencePieces(reply.text)) request.onReplyDelta?.(piece);
     return {
-      analysis,
-      reply,
+      kind: 'final',
+      outcome: { analysis, reply, ...actions },
       usage: { inputTokens: inputTokens(context), outputTokens: estimateTokens(reply.text) },
     };
+  }
+
+  /** The tools of the first step, among those declared: CRM profile and knowledge search. */
+  private plannedCalls(context: TurnContext, tools: readonly ToolDeclaration[]): ModelToolCall[] {
+    const declared = new Set(tools.map((t) => t.name));
+    const calls: Omit<ModelToolCall, 'providerCallId'>[] = [];
+    const { email, name, company } = context.prospect;
+    const lookup = Object.fromEntries(
+      Object.entries({ email, name, company }).filter(([, value]) => value !== undefined),
+    );
+    if (declared.has(CRM_LOOKUP_PROSPECT) && Object.keys(lookup).length > 0) {
+      calls.push({ name: CRM_LOOKUP_PROSPECT, input: lookup });
+    }
+    if (declared.has(KNOWLEDGE_SEARCH)) {
+      calls.push({
+        name: KNOWLEDGE_SEARCH,
+        input: { query: context.message.slice(0, KNOWLEDGE_QUERY_MAX), limit: this.options.knowledgeLimit },
+      });
+    }
+    return calls.map((call, index) => ({ ...call, providerCallId: `offline_0_${index}` }));
   }
 }

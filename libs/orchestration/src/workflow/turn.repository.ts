@@ -2,13 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { ToolError, TurnReceivedData, TurnRole } from '@lib/contracts';
 import { UnitOfWork } from '@lib/database';
-import type { HistoryTurn } from '../model/language-model';
+import type { ConversationSummary, HistoryTurn } from '../model/language-model';
 import type { ToolOutcome } from '../model/tool-outcomes';
 
-export type TurnStatus = 'pending_tools' | 'completed' | 'failed';
+/**
+ * `queued`: waits for the conversation's running turn (double-texting); `running`: a model step is being
+ * taken (only inside a transaction); `pending_tools`: waits for the current round's tool results.
+ */
+export type TurnStatus = 'queued' | 'running' | 'pending_tools' | 'completed' | 'failed';
 export type ToolCallStatus = 'requested' | 'completed' | 'failed';
 
-/** What the orchestrator keeps of a turn: the event's data, and how its processing went. */
+/** What the orchestrator keeps of a turn: the event's data, and how its processing ended. */
 export const StoredTurnContext = z.object({
   turn: TurnReceivedData,
   receivedEventId: z.string(),
@@ -23,6 +27,21 @@ export const StoredTurnContext = z.object({
 });
 export type StoredTurnContext = z.infer<typeof StoredTurnContext>;
 
+/** Usage and timing summed over the steps taken so far, and how many reply deltas were streamed. */
+export const TurnProgress = z.object({
+  inputTokens: z.number().default(0),
+  outputTokens: z.number().default(0),
+  cacheReadTokens: z.number().default(0),
+  cacheWriteTokens: z.number().default(0),
+  costUsd: z.number().default(0),
+  modelCalls: z.number().default(0),
+  generationMs: z.number().default(0),
+  toolsMs: z.number().default(0),
+  deltaCount: z.number().default(0),
+});
+export type TurnProgress = z.infer<typeof TurnProgress>;
+export const NO_PROGRESS: TurnProgress = TurnProgress.parse({});
+
 export interface TurnRecord {
   readonly turnId: string;
   readonly conversationId: string;
@@ -33,11 +52,19 @@ export interface TurnRecord {
   readonly context: StoredTurnContext;
   readonly startedAt: Date;
   readonly finishedAt?: Date;
+  /** The step the turn is at: the round of tool calls being waited for, or the next model call. */
+  readonly step: number;
+  readonly progress: TurnProgress;
+  readonly roundStartedAt?: Date;
+  readonly replyText?: string;
 }
 
 export interface ToolCallRecord {
   readonly id: string;
   readonly turnId: string;
+  readonly step: number;
+  readonly callIndex: number;
+  readonly providerCallId?: string;
   readonly tool: string;
   readonly arguments: Record<string, unknown>;
   readonly status: ToolCallStatus;
@@ -47,21 +74,48 @@ export interface ToolCallRecord {
   readonly finishedAt?: Date;
 }
 
+/** One stored round of tool calls: the provider's assistant message and each call, in the model's order. */
+export interface RoundRecord {
+  readonly step: number;
+  readonly assistantContent?: unknown;
+  readonly requestedAt: Date;
+  readonly calls: readonly ToolCallRecord[];
+}
+
+export interface NewToolCall {
+  readonly id: string;
+  readonly callIndex: number;
+  readonly providerCallId: string;
+  readonly tool: string;
+  readonly arguments: Record<string, unknown>;
+  /** A call failed before it was requested (e.g. a name no tool can have). */
+  readonly failed?: ToolError;
+}
+
+const STATUSES = ['queued', 'running', 'pending_tools', 'completed', 'failed'] as const;
+
 const TurnRow = z.object({
   turn_id: z.string(),
   conversation_id: z.string(),
   tenant_id: z.string(),
   sequence: z.number(),
   role: TurnRole,
-  status: z.enum(['pending_tools', 'completed', 'failed']),
+  status: z.enum(STATUSES),
   context: z.unknown(),
   started_at: z.date(),
   finished_at: z.date().nullable(),
+  step: z.number(),
+  progress: z.unknown(),
+  round_started_at: z.date().nullable(),
+  reply_text: z.string().nullable(),
 });
 
 const ToolCallRow = z.object({
   id: z.string(),
   turn_id: z.string(),
+  step: z.number(),
+  call_index: z.number(),
+  provider_call_id: z.string().nullable(),
   tool: z.string(),
   arguments: z.record(z.string(), z.unknown()),
   status: z.enum(['requested', 'completed', 'failed']),
@@ -83,6 +137,10 @@ function toTurn(row: unknown): TurnRecord {
     context: StoredTurnContext.parse(r.context),
     startedAt: r.started_at,
     finishedAt: r.finished_at ?? undefined,
+    step: r.step,
+    progress: TurnProgress.parse(r.progress ?? {}),
+    roundStartedAt: r.round_started_at ?? undefined,
+    replyText: r.reply_text ?? undefined,
   };
 }
 
@@ -91,6 +149,9 @@ function toToolCall(row: unknown): ToolCallRecord {
   return {
     id: r.id,
     turnId: r.turn_id,
+    step: r.step,
+    callIndex: r.call_index,
+    providerCallId: r.provider_call_id ?? undefined,
     tool: r.tool,
     arguments: r.arguments,
     status: r.status,
@@ -112,8 +173,17 @@ export function toolOutcomeOf(call: ToolCallRecord): ToolOutcome | undefined {
   return undefined;
 }
 
+/** TypeORM's query on postgres yields `[rows, affectedCount]` for UPDATE ... RETURNING. */
+function returnedRows(result: unknown[]): unknown[] {
+  return Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
+}
+
 const TURNS = '"orchestrator"."turns"';
 const TOOL_CALLS = '"orchestrator"."tool_calls"';
+const ROUNDS = '"orchestrator"."turn_rounds"';
+const SUMMARIES = '"orchestrator"."conversation_summaries"';
+/** First key of the orchestrator's advisory locks (the second is the conversation's hash). */
+const CONVERSATION_LOCK_CLASS = 0x0c4a7;
 
 /** SQL of the turn workflow. Every method joins the active unit of work (the handler's transaction). */
 @Injectable()
@@ -125,12 +195,33 @@ export class TurnRepository {
     return this.uow.run(() => work());
   }
 
+  /**
+   * Serialises the orchestrator's work on one conversation until the transaction ends (an advisory lock:
+   * a new turn and the completion of the running one may arrive on different topics at the same time, and
+   * the queue must not lose a turn between them). Always taken before any turn row lock.
+   */
+  async lockConversation(conversationId: string): Promise<void> {
+    await this.uow.manager.query(`SELECT pg_advisory_xact_lock($1::int, hashtext($2))`, [
+      CONVERSATION_LOCK_CLASS,
+      conversationId,
+    ]);
+  }
+
   /** Stores a new turn; false when it is already stored (the same turn delivered again). */
-  async insertTurn(turn: Omit<TurnRecord, 'finishedAt'> & { finishedAt?: Date }): Promise<boolean> {
+  async insertTurn(turn: {
+    turnId: string;
+    conversationId: string;
+    tenantId: string;
+    sequence: number;
+    role: TurnRole;
+    status: TurnStatus;
+    context: StoredTurnContext;
+    startedAt: Date;
+  }): Promise<boolean> {
     const rows: unknown[] = await this.uow.manager.query(
       `INSERT INTO ${TURNS} ("turn_id", "conversation_id", "tenant_id", "sequence", "role", "status", "context",
-         "started_at", "finished_at")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT ("turn_id") DO NOTHING RETURNING "turn_id"`,
+         "started_at")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT ("turn_id") DO NOTHING RETURNING "turn_id"`,
       [
         turn.turnId,
         turn.conversationId,
@@ -140,33 +231,34 @@ export class TurnRepository {
         turn.status,
         JSON.stringify(turn.context),
         turn.startedAt,
-        turn.finishedAt ?? null,
       ],
     );
     return rows.length > 0;
   }
 
-  async insertToolCalls(
-    calls: readonly {
-      id: string;
-      turnId: string;
-      tool: string;
-      arguments: Record<string, unknown>;
-      requestedAt: Date;
-    }[],
-  ): Promise<void> {
-    for (const call of calls) {
-      await this.uow.manager.query(
-        `INSERT INTO ${TOOL_CALLS} ("id", "turn_id", "tool", "arguments", "status", "requested_at")
-         VALUES ($1, $2, $3, $4, 'requested', $5) ON CONFLICT ("id") DO NOTHING`,
-        [call.id, call.turnId, call.tool, JSON.stringify(call.arguments), call.requestedAt],
-      );
-    }
+  /** Whether a prospect turn of the conversation is queued or in progress (other than `exceptTurnId`). */
+  async hasActiveProspectTurn(conversationId: string, exceptTurnId: string): Promise<boolean> {
+    const rows: unknown[] = await this.uow.manager.query(
+      `SELECT 1 FROM ${TURNS} WHERE "conversation_id" = $1 AND "turn_id" <> $2 AND "role" = 'prospect'
+         AND "status" IN ('queued', 'running', 'pending_tools') LIMIT 1`,
+      [conversationId, exceptTurnId],
+    );
+    return rows.length > 0;
+  }
+
+  /** The conversation's first queued turn (row-locked), if any. */
+  async nextQueuedTurn(conversationId: string): Promise<TurnRecord | undefined> {
+    const rows: unknown[] = await this.uow.manager.query(
+      `SELECT * FROM ${TURNS} WHERE "conversation_id" = $1 AND "status" = 'queued'
+       ORDER BY "sequence", "started_at" LIMIT 1 FOR UPDATE`,
+      [conversationId],
+    );
+    return rows.length > 0 ? toTurn(rows[0]) : undefined;
   }
 
   /**
    * The turn, row-locked until the transaction ends: two tool results of one turn handled at the same time
-   * are serialised here, so only one of them sees every outcome and generates the reply.
+   * are serialised here, so only one of them sees every outcome and takes the next step.
    */
   async lockTurn(turnId: string): Promise<TurnRecord | undefined> {
     const rows: unknown[] = await this.uow.manager.query(
@@ -181,6 +273,79 @@ export class TurnRepository {
       turnId,
     ]);
     return rows.length > 0 ? toTurn(rows[0]) : undefined;
+  }
+
+  /** A queued turn starts: it is running from now on (its orchestration time starts now too). */
+  async markRunning(turnId: string, startedAt: Date): Promise<void> {
+    await this.uow.manager.query(
+      `UPDATE ${TURNS} SET "status" = 'running', "started_at" = $2 WHERE "turn_id" = $1 AND "status" = 'queued'`,
+      [turnId, startedAt],
+    );
+  }
+
+  /** Moves the turn on: its status, step, progress and (for a new round) when the round started. */
+  async updateTurn(
+    turnId: string,
+    update: { status: TurnStatus; step: number; progress: TurnProgress; roundStartedAt?: Date },
+  ): Promise<void> {
+    await this.uow.manager.query(
+      `UPDATE ${TURNS} SET "status" = $2, "step" = $3, "progress" = $4, "round_started_at" = $5
+       WHERE "turn_id" = $1`,
+      [turnId, update.status, update.step, JSON.stringify(update.progress), update.roundStartedAt ?? null],
+    );
+  }
+
+  /** Stores a round: the provider's assistant message and its calls (requested, or already failed). */
+  async insertRound(
+    turnId: string,
+    step: number,
+    assistantContent: unknown,
+    calls: readonly NewToolCall[],
+    requestedAt: Date,
+  ): Promise<void> {
+    await this.uow.manager.query(
+      `INSERT INTO ${ROUNDS} ("turn_id", "step", "assistant_content", "requested_at") VALUES ($1, $2, $3, $4)`,
+      [turnId, step, assistantContent === undefined ? null : JSON.stringify(assistantContent), requestedAt],
+    );
+    for (const call of calls) {
+      await this.uow.manager.query(
+        `INSERT INTO ${TOOL_CALLS} ("id", "turn_id", "step", "call_index", "provider_call_id", "tool",
+           "arguments", "status", "error", "requested_at", "finished_at")
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [
+          call.id,
+          turnId,
+          step,
+          call.callIndex,
+          call.providerCallId.slice(0, 256),
+          call.tool.slice(0, 64),
+          JSON.stringify(call.arguments),
+          call.failed ? 'failed' : 'requested',
+          call.failed ? JSON.stringify(call.failed) : null,
+          requestedAt,
+          call.failed ? requestedAt : null,
+        ],
+      );
+    }
+  }
+
+  /** Every round of the turn, oldest first, each call in the model's order. */
+  async rounds(turnId: string): Promise<RoundRecord[]> {
+    const roundRows: unknown[] = await this.uow.manager.query(
+      `SELECT "step", "assistant_content", "requested_at" FROM ${ROUNDS} WHERE "turn_id" = $1 ORDER BY "step"`,
+      [turnId],
+    );
+    const calls = await this.toolCalls(turnId);
+    const Row = z.object({ step: z.number(), assistant_content: z.unknown(), requested_at: z.date() });
+    return roundRows.map((raw) => {
+      const r = Row.parse(raw);
+      return {
+        step: r.step,
+        assistantContent: r.assistant_content ?? undefined,
+        requestedAt: r.requested_at,
+        calls: calls.filter((c) => c.step === r.step),
+      };
+    });
   }
 
   /** Records a tool call's outcome once; false for an unknown call or one that already has an outcome. */
@@ -202,9 +367,7 @@ export class TurnRepository {
         finishedAt,
       ],
     );
-    // UPDATE ... RETURNING through TypeORM's query yields [rows, affectedCount] on postgres.
-    const returned = Array.isArray(rows[0]) ? (rows[0] as unknown[]) : rows;
-    return returned.length > 0;
+    return returnedRows(rows).length > 0;
   }
 
   /** Marks every tool call still waiting as failed (e.g. timed out); returns how many. */
@@ -214,28 +377,69 @@ export class TurnRepository {
        WHERE "turn_id" = $1 AND "status" = 'requested' RETURNING "id"`,
       [turnId, JSON.stringify(error), finishedAt],
     );
-    const returned = Array.isArray(rows[0]) ? (rows[0] as unknown[]) : rows;
-    return returned.length;
+    return returnedRows(rows).length;
   }
 
+  /** The turn's tool calls, in order: step, then the model's order within the step. */
   async toolCalls(turnId: string): Promise<ToolCallRecord[]> {
     const rows: unknown[] = await this.uow.manager.query(
-      `SELECT * FROM ${TOOL_CALLS} WHERE "turn_id" = $1 ORDER BY "tool", "id"`,
+      `SELECT * FROM ${TOOL_CALLS} WHERE "turn_id" = $1 ORDER BY "step", "call_index"`,
       [turnId],
     );
     return rows.map(toToolCall);
   }
 
-  /** The latest `limit` turns of the conversation before `sequence`, oldest first. */
-  async history(conversationId: string, beforeSequence: number, limit: number): Promise<HistoryTurn[]> {
-    if (limit <= 0) return [];
+  /** The conversation's turns after `afterSequence` and before `beforeSequence`, oldest first, with replies. */
+  async history(
+    conversationId: string,
+    afterSequence: number,
+    beforeSequence: number,
+  ): Promise<HistoryTurn[]> {
     const rows: unknown[] = await this.uow.manager.query(
-      `SELECT "sequence", "role", "context" #>> '{turn,text}' AS "text" FROM ${TURNS}
-       WHERE "conversation_id" = $1 AND "sequence" < $2 ORDER BY "sequence" DESC LIMIT $3`,
-      [conversationId, beforeSequence, limit],
+      `SELECT "sequence", "role", "context" #>> '{turn,text}' AS "text", "reply_text" FROM ${TURNS}
+       WHERE "conversation_id" = $1 AND "sequence" > $2 AND "sequence" < $3 ORDER BY "sequence"`,
+      [conversationId, afterSequence, beforeSequence],
     );
-    const Row = z.object({ sequence: z.number(), role: TurnRole, text: z.string() });
-    return rows.map((r) => Row.parse(r)).reverse();
+    const Row = z.object({
+      sequence: z.number(),
+      role: TurnRole,
+      text: z.string(),
+      reply_text: z.string().nullable(),
+    });
+    return rows.map((raw) => {
+      const r = Row.parse(raw);
+      return r.reply_text === null
+        ? { sequence: r.sequence, role: r.role, text: r.text }
+        : { sequence: r.sequence, role: r.role, text: r.text, reply: r.reply_text };
+    });
+  }
+
+  async summary(conversationId: string): Promise<ConversationSummary | undefined> {
+    const rows: unknown[] = await this.uow.manager.query(
+      `SELECT "covers_up_to_sequence", "text" FROM ${SUMMARIES} WHERE "conversation_id" = $1`,
+      [conversationId],
+    );
+    if (rows.length === 0) return undefined;
+    const r = z.object({ covers_up_to_sequence: z.number(), text: z.string() }).parse(rows[0]);
+    return { coversUpToSequence: r.covers_up_to_sequence, text: r.text };
+  }
+
+  /** Stores the summary; it only ever moves forward (a stale writer does not shrink it). */
+  async saveSummary(
+    conversationId: string,
+    tenantId: string,
+    summary: ConversationSummary,
+    now: Date,
+  ): Promise<void> {
+    await this.uow.manager.query(
+      `INSERT INTO ${SUMMARIES} ("conversation_id", "tenant_id", "covers_up_to_sequence", "text", "updated_at")
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT ("conversation_id") DO UPDATE
+         SET "covers_up_to_sequence" = EXCLUDED."covers_up_to_sequence", "text" = EXCLUDED."text",
+             "updated_at" = EXCLUDED."updated_at"
+         WHERE ${SUMMARIES}."covers_up_to_sequence" < EXCLUDED."covers_up_to_sequence"`,
+      [conversationId, tenantId, summary.coversUpToSequence, summary.text, now],
+    );
   }
 
   async finishTurn(
@@ -243,22 +447,34 @@ export class TurnRepository {
     status: 'completed' | 'failed',
     outcome: NonNullable<StoredTurnContext['outcome']>,
     finishedAt: Date,
+    result: { progress?: TurnProgress; replyText?: string } = {},
   ): Promise<void> {
     await this.uow.manager.query(
       `UPDATE ${TURNS} SET "status" = $2, "finished_at" = $3,
-         "context" = jsonb_set("context", '{outcome}', $4::jsonb, true)
+         "context" = jsonb_set("context", '{outcome}', $4::jsonb, true),
+         "progress" = COALESCE($5::jsonb, "progress"), "reply_text" = $6, "round_started_at" = NULL
        WHERE "turn_id" = $1`,
-      [turnId, status, finishedAt, JSON.stringify(outcome)],
+      [
+        turnId,
+        status,
+        finishedAt,
+        JSON.stringify(outcome),
+        result.progress ? JSON.stringify(result.progress) : null,
+        result.replyText ?? null,
+      ],
     );
   }
 
-  /** Turns still waiting for tools that started before `cutoff`, oldest first. */
-  async overdueTurnIds(cutoff: Date, limit: number): Promise<string[]> {
+  /** Turns whose current round started before `cutoff` and still waits for tools, oldest first. */
+  async overdueTurns(cutoff: Date, limit: number): Promise<{ turnId: string; conversationId: string }[]> {
     const rows: unknown[] = await this.uow.manager.query(
-      `SELECT "turn_id" FROM ${TURNS} WHERE "status" = 'pending_tools' AND "started_at" < $1
-       ORDER BY "started_at" LIMIT $2`,
+      `SELECT "turn_id", "conversation_id" FROM ${TURNS}
+       WHERE "status" = 'pending_tools' AND "round_started_at" < $1 ORDER BY "round_started_at" LIMIT $2`,
       [cutoff, limit],
     );
-    return rows.map((r) => z.object({ turn_id: z.string() }).parse(r).turn_id);
+    return rows.map((raw) => {
+      const r = z.object({ turn_id: z.string(), conversation_id: z.string() }).parse(raw);
+      return { turnId: r.turn_id, conversationId: r.conversation_id };
+    });
   }
 }
