@@ -1,4 +1,5 @@
 import { EventDecodeError, fromKafkaRecord, toKafkaRecord, type EventEnvelope } from './cloudevents';
+import { ToolRequested } from './events/tool-events';
 import { TurnReceived, type TurnReceivedData } from './events/turn-received';
 import { deriveId, newId } from './ids';
 
@@ -94,5 +95,25 @@ describe('ids', () => {
     expect(deriveId('turn', 'reply')).toBe(deriveId('turn', 'reply'));
     expect(deriveId('turn', 'reply')).not.toBe(deriveId('turn', 'reply2'));
     expect(deriveId('a', 'bc')).not.toBe(deriveId('ab', 'c'));
+  });
+});
+
+describe('partition keys', () => {
+  it('keys tool calls by tool-call id (parallel calls spread over partitions), subject stays the conversation', () => {
+    const data = {
+      conversationId,
+      turnId: deriveId(conversationId, 'turn-1'),
+      toolCallId: deriveId('turn-1', 'step', '0', '1'),
+      tool: 'knowledge_search',
+      arguments: { query: 'pricing' },
+      requestedAt: '2026-11-24T09:00:00.000Z',
+    };
+    const record = toKafkaRecord(ToolRequested, {
+      ...envelope(data),
+      type: ToolRequested.type,
+      subject: conversationId,
+    });
+    expect(record.key).toBe(data.toolCallId);
+    expect(record.headers.ce_subject).toBe(conversationId);
   });
 });

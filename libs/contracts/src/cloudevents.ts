@@ -122,7 +122,8 @@ export function toKafkaRecord(definition: EventDefinition, envelope: EventEnvelo
   }
   if (valid.traceparent) headers.traceparent = valid.traceparent;
   if (valid.tracestate) headers.tracestate = valid.tracestate;
-  return { key: definition.keyOf(valid.data), value: Buffer.from(JSON.stringify(valid.data)), headers };
+  const key = (definition.partitionKeyOf ?? definition.keyOf)(valid.data);
+  return { key, value: Buffer.from(JSON.stringify(valid.data)), headers };
 }
 
 type RawHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;

@@ -12,6 +12,14 @@ export interface EventDefinition<S extends z.ZodType = z.ZodType> {
   readonly schema: S;
   readonly description: string;
   readonly keyOf: (data: z.infer<S>) => string;
+  /**
+   * The Kafka record key when it should differ from `keyOf` (which stays the CloudEvents subject, the
+   * conversation id). Tool calls are keyed by tool-call id: the parallel calls of one model response land on
+   * different partitions and run in parallel; each call's request and result still share a partition.
+   */
+  readonly partitionKeyOf?: (data: z.infer<S>) => string;
+  /** What the Kafka key is, for the AsyncAPI document (default: the conversation id). */
+  readonly keyDescription?: string;
 }
 
 export type EventData<D extends EventDefinition> = z.infer<D['schema']>;

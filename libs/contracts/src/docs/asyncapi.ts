@@ -56,7 +56,15 @@ export function buildAsyncApiDocument(version: string): JsonSchema {
         contentType: 'application/json',
         headers: headersSchema(definition),
         payload: { $ref: `#/components/schemas/${name}` },
-        bindings: { kafka: { key: { type: 'string', format: 'uuid', description: 'Conversation id' } } },
+        bindings: {
+          kafka: {
+            key: {
+              type: 'string',
+              format: 'uuid',
+              description: definition.keyDescription ?? 'Conversation id',
+            },
+          },
+        },
       };
       const { $id: _id, ...schema } = dataJsonSchema(definition);
       schemas[name] = schema;

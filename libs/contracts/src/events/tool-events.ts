@@ -3,6 +3,10 @@ import { Id, IsoTime } from '../common';
 import { defineEvent, eventType } from '../event-definition';
 import { Topics } from '../topics';
 
+const TOOL_CALL_KEY =
+  'Tool-call id, so the parallel calls of one model response run in parallel on different partitions ' +
+  '(the subject, ce_subject, is still the conversation id)';
+
 const ToolCallRef = {
   conversationId: Id,
   turnId: Id,
@@ -46,6 +50,8 @@ export const ToolRequested = defineEvent({
   schema: ToolRequestedData,
   description: 'The orchestrator asks the tool-runner to run a tool for a turn.',
   keyOf: (d) => d.conversationId,
+  partitionKeyOf: (d) => d.toolCallId,
+  keyDescription: TOOL_CALL_KEY,
 });
 
 export const ToolCompleted = defineEvent({
@@ -54,6 +60,8 @@ export const ToolCompleted = defineEvent({
   schema: ToolCompletedData,
   description: 'A tool ran successfully; its result is fed back to the orchestrator.',
   keyOf: (d) => d.conversationId,
+  partitionKeyOf: (d) => d.toolCallId,
+  keyDescription: TOOL_CALL_KEY,
 });
 
 export const ToolFailed = defineEvent({
@@ -62,4 +70,6 @@ export const ToolFailed = defineEvent({
   schema: ToolFailedData,
   description: 'A tool could not run (invalid arguments, not found, timeout, ...).',
   keyOf: (d) => d.conversationId,
+  partitionKeyOf: (d) => d.toolCallId,
+  keyDescription: TOOL_CALL_KEY,
 });
