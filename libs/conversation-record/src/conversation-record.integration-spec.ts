@@ -136,6 +136,62 @@ describe('conversation record (PostgreSQL)', () => {
     });
   });
 
+  describe('reply usage and latency', () => {
+    it('stores cache tokens, cost and model calls apart and serves them in the view', async () => {
+      const s = new ConversationScript('tenant-usage');
+      await handle((h) => h.onTurnReceived(s.turn(1)));
+      await handle((h) =>
+        h.onReplyGenerated(
+          s.reply(1, undefined, {
+            cacheReadTokens: 3072,
+            cacheWriteTokens: 512,
+            costUsd: 0.0123456,
+            modelCalls: 3,
+          }),
+        ),
+      );
+
+      const rows: Record<string, unknown>[] = await db.dataSource.query(
+        `SELECT cache_read_tokens, cache_write_tokens, cost_usd, model_calls, latency_ms
+         FROM "${PERSISTENCE_SCHEMA}"."replies" WHERE conversation_id = $1`,
+        [s.conversationId],
+      );
+      // numeric(12,6): the cost is kept to the micro-dollar (node-postgres returns numeric as text).
+      expect(rows).toEqual([
+        {
+          cache_read_tokens: 3072,
+          cache_write_tokens: 512,
+          cost_usd: '0.012346',
+          model_calls: 3,
+          latency_ms: 4000,
+        },
+      ]);
+
+      const view = await client.getConversation('tenant-usage', s.conversationId);
+      expect(ConversationView.parse(view)).toEqual(view);
+      expect(view?.turns[0].reply).toMatchObject({
+        usage: {
+          inputTokens: 120,
+          outputTokens: 40,
+          cacheReadTokens: 3072,
+          cacheWriteTokens: 512,
+          costUsd: 0.012346,
+          modelCalls: 3,
+        },
+        latencyMs: 4000,
+      });
+    });
+
+    it('leaves the figures a producer did not report out of the view', async () => {
+      const s = new ConversationScript('tenant-usage');
+      await handle((h) => h.onTurnReceived(s.turn(1)));
+      await handle((h) => h.onReplyGenerated(s.reply(1, undefined, { cacheReadTokens: 0 })));
+      const view = await client.getConversation('tenant-usage', s.conversationId);
+      expect(view?.turns[0].reply?.usage).toEqual({ inputTokens: 120, outputTokens: 40, cacheReadTokens: 0 });
+      expect(view?.turns[0].reply?.latencyMs).toBe(4000);
+    });
+  });
+
   describe('idempotency', () => {
     const s = new ConversationScript('tenant-idem');
 

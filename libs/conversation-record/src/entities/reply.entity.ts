@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
 import type { Citation, ModelInfo } from '@lib/contracts';
+import { numericToNumber } from './columns';
 
 export type ReplyKind = 'reply' | 'suggestion';
 
@@ -37,6 +38,32 @@ export class ReplyEntity {
 
   @Column({ name: 'output_tokens', type: 'integer' })
   outputTokens!: number;
+
+  /** Input tokens read from the prompt cache; null when the producer did not report them. */
+  @Column({ name: 'cache_read_tokens', type: 'integer', nullable: true })
+  cacheReadTokens!: number | null;
+
+  /** Input tokens written to the prompt cache; null when the producer did not report them. */
+  @Column({ name: 'cache_write_tokens', type: 'integer', nullable: true })
+  cacheWriteTokens!: number | null;
+
+  /** Cost of every model call of the turn, in US dollars. */
+  @Column({
+    name: 'cost_usd',
+    type: 'numeric',
+    precision: 12,
+    scale: 6,
+    nullable: true,
+    transformer: numericToNumber,
+  })
+  costUsd!: number | null;
+
+  @Column({ name: 'model_calls', type: 'integer', nullable: true })
+  modelCalls!: number | null;
+
+  /** From the turn's receipt to the reply (`generatedAt - timing.turnReceivedAt`). */
+  @Column({ name: 'latency_ms', type: 'integer', nullable: true })
+  latencyMs!: number | null;
 
   @Column({ name: 'generated_at', type: 'timestamptz' })
   generatedAt!: Date;

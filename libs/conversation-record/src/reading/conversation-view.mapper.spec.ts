@@ -65,6 +65,12 @@ const reply: ReplyEntity = {
   model: { provider: 'offline', name: 'rules', promptVersion: 'v1' },
   inputTokens: 10,
   outputTokens: 5,
+  // A reply stored before usage beyond input/output tokens was recorded.
+  cacheReadTokens: null,
+  cacheWriteTokens: null,
+  costUsd: null,
+  modelCalls: null,
+  latencyMs: null,
   generatedAt: t(12),
 };
 
@@ -134,6 +140,43 @@ describe('toConversationView', () => {
     expect(view.turns[1]).not.toHaveProperty('analysis');
     expect(view.turns[1]).not.toHaveProperty('reply');
     expect(view.turns[1]).not.toHaveProperty('failure');
+  });
+
+  it('shows the cache tokens, cost, model calls and latency of a reply', () => {
+    const withUsage: ReplyEntity = {
+      ...reply,
+      cacheReadTokens: 900,
+      cacheWriteTokens: 0,
+      costUsd: 0.004215,
+      modelCalls: 3,
+      latencyMs: 2450,
+    };
+    const view = toConversationView(rows({ replies: [withUsage] }));
+    expect(view.turns[0].reply).toEqual({
+      id: reply.id,
+      kind: 'suggestion',
+      text: 'hello',
+      citations: [],
+      model: reply.model,
+      usage: {
+        inputTokens: 10,
+        outputTokens: 5,
+        cacheReadTokens: 900,
+        cacheWriteTokens: 0,
+        costUsd: 0.004215,
+        modelCalls: 3,
+      },
+      latencyMs: 2450,
+      generatedAt: t(12).toISOString(),
+    });
+    expect(ConversationView.parse(view)).toEqual(view);
+  });
+
+  it('leaves out the usage figures a reply does not have, so older replies keep their shape', () => {
+    const view = toConversationView(rows());
+    expect(view.turns[0].reply?.usage).toEqual({ inputTokens: 10, outputTokens: 5 });
+    expect(view.turns[0].reply).not.toHaveProperty('latencyMs');
+    expect(ConversationView.parse(view)).toEqual(view);
   });
 
   it('produces a view that satisfies the published schema', () => {

@@ -85,6 +85,11 @@ function toAnalysisView(a: AnalysisEntity): TurnAnalysisView {
   };
 }
 
+/** `{ key: value }` when the column holds a value, `{}` when it is null (the view's fields are optional). */
+function present<K extends string>(key: K, value: number | null): Partial<Record<K, number>> {
+  return value === null ? {} : ({ [key]: value } as Record<K, number>);
+}
+
 function toReplyView(r: ReplyEntity): ReplyView {
   return {
     id: r.id,
@@ -92,7 +97,15 @@ function toReplyView(r: ReplyEntity): ReplyView {
     text: r.text,
     citations: r.citations,
     model: r.model,
-    usage: { inputTokens: r.inputTokens, outputTokens: r.outputTokens },
+    usage: {
+      inputTokens: r.inputTokens,
+      outputTokens: r.outputTokens,
+      ...present('cacheReadTokens', r.cacheReadTokens),
+      ...present('cacheWriteTokens', r.cacheWriteTokens),
+      ...present('costUsd', r.costUsd),
+      ...present('modelCalls', r.modelCalls),
+    },
+    ...present('latencyMs', r.latencyMs),
     generatedAt: iso(r.generatedAt),
   };
 }

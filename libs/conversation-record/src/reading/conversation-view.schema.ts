@@ -43,7 +43,25 @@ export const ReplyView = z.object({
   text: z.string(),
   citations: z.array(Citation),
   model: ModelInfo,
-  usage: z.object({ inputTokens: z.int().nonnegative(), outputTokens: z.int().nonnegative() }),
+  usage: z.object({
+    inputTokens: z.int().nonnegative(),
+    outputTokens: z.int().nonnegative(),
+    cacheReadTokens: z.int().nonnegative().optional().describe('Input tokens read from the prompt cache'),
+    cacheWriteTokens: z.int().nonnegative().optional().describe('Input tokens written to the prompt cache'),
+    costUsd: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe('Cost of every model call of the turn, in US dollars'),
+    modelCalls: z.int().nonnegative().optional().describe('Number of model calls the turn made'),
+  }),
+  latencyMs: z
+    .int()
+    .nonnegative()
+    .optional()
+    .describe(
+      'From the turn received to the reply generated; absent for replies stored before it was recorded',
+    ),
   generatedAt: IsoTime,
 });
 export type ReplyView = z.infer<typeof ReplyView>;

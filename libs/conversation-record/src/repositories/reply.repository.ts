@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ReplyGeneratedData } from '@lib/contracts';
 import { UnitOfWork } from '@lib/database';
 import { ReplyEntity } from '../entities';
+import { replyLatencyMs } from '../model/reply-latency';
 import { inserted, json, table } from './sql';
 
 @Injectable()
@@ -13,8 +14,9 @@ export class ReplyRepository {
     const rows: unknown = await this.uow.manager.query(
       `INSERT INTO ${table('replies')}
          ("id", "turn_id", "conversation_id", "tenant_id", "kind", "text", "citations", "model",
-          "input_tokens", "output_tokens", "generated_at")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+          "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd", "model_calls",
+          "latency_ms", "generated_at")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
        ON CONFLICT DO NOTHING RETURNING "id"`,
       [
         data.replyId,
@@ -27,6 +29,11 @@ export class ReplyRepository {
         json(data.model),
         data.usage.inputTokens,
         data.usage.outputTokens,
+        data.usage.cacheReadTokens ?? null,
+        data.usage.cacheWriteTokens ?? null,
+        data.usage.costUsd ?? null,
+        data.usage.modelCalls ?? null,
+        replyLatencyMs(data),
         data.generatedAt,
       ],
     );

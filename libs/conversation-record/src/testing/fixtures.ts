@@ -13,6 +13,7 @@ import {
   deriveId,
   newId,
   type EnvelopeOf,
+  type ReplyGeneratedData,
   type EventData,
   type EventDefinition,
 } from '@lib/contracts';
@@ -148,7 +149,7 @@ export class ConversationScript {
     );
   }
 
-  reply(sequence: number, eventId?: string) {
+  reply(sequence: number, eventId?: string, usage: Partial<ReplyGeneratedData['usage']> = {}) {
     return envelope(
       ReplyGenerated,
       {
@@ -161,7 +162,7 @@ export class ConversationScript {
         grounding: [],
         toolCallIds: [this.toolCallId(sequence, 'crm.lookup')],
         model,
-        usage: { inputTokens: 120, outputTokens: 40 },
+        usage: { inputTokens: 120, outputTokens: 40, ...usage },
         timing: {
           turnReceivedAt: at(sequence),
           orchestrationStartedAt: at(sequence),
