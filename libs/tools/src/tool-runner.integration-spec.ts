@@ -207,8 +207,10 @@ describe('ToolRequested handler (PostgreSQL inbox, audit table and outbox)', () 
     expect(others).toHaveLength(0);
     expect(row.event_id).toBe(deriveId(request.data.toolCallId, 'completed'));
     expect(row.topic).toBe(Topics.tools.name);
-    expect(row.key).toBe(request.data.conversationId);
+    // Tool events are keyed by tool-call id (ADR 4); the subject stays the conversation.
+    expect(row.key).toBe(request.data.toolCallId);
     expect(row.headers).toMatchObject({
+      ce_subject: request.data.conversationId,
       ce_type: ToolCompleted.type,
       ce_tenantid: TENANT,
       ce_causationid: request.id,
