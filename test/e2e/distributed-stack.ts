@@ -53,6 +53,9 @@ export class DistributedStack {
       KAFKA_CONSUMER_FROM_BEGINNING: 'false',
       PERSISTENCE_URL: `http://127.0.0.1:${this.ports.persistence}`,
       ADMIN_API_KEY: this.adminKey,
+      // The crash tests restart services, which takes a Kafka session timeout (30 s) before partitions move:
+      // tools must not be declared timed out meanwhile.
+      ORCHESTRATOR_TOOL_TIMEOUT_MS: '180000',
       OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_BSP_SCHEDULE_DELAY: '200',

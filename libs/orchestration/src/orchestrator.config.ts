@@ -30,7 +30,9 @@ export const OrchestratorConfigSchema = z.object({
   ORCHESTRATOR_TOOL_TIMEOUT_MS: envInt(30_000, 100).describe(
     'A tool round still waiting after this long goes on with what it has',
   ),
-  ORCHESTRATOR_MODEL_TIMEOUT_MS: envInt(180_000, 100).describe('A model step longer than this fails the turn'),
+  ORCHESTRATOR_MODEL_TIMEOUT_MS: envInt(180_000, 100).describe(
+    'A model step longer than this fails the turn',
+  ),
   ORCHESTRATOR_SWEEP_INTERVAL_MS: envInt(5_000, 100).describe('How often overdue tool rounds are looked for'),
 });
 export type OrchestratorConfigEnv = z.infer<typeof OrchestratorConfigSchema>;
