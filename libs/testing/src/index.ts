@@ -2,3 +2,4 @@ export * from './postgres';
 export * from './otlp-receiver';
 export * from './processes';
 export * from './anthropic';
+export * from './qdrant';
