@@ -52,6 +52,7 @@ export class DistributedStack {
       KAFKA_CONSUMER_GROUP_PREFIX: `e2e-${randomBytes(4).toString('hex')}-`,
       KAFKA_CONSUMER_FROM_BEGINNING: 'false',
       PERSISTENCE_URL: `http://127.0.0.1:${this.ports.persistence}`,
+      TOOL_RUNNER_URL: `http://127.0.0.1:${this.ports['tool-runner']}`,
       ADMIN_API_KEY: this.adminKey,
       // The crash tests restart services, which takes a Kafka session timeout (30 s) before partitions move:
       // tools must not be declared timed out meanwhile.

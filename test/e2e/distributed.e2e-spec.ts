@@ -133,4 +133,52 @@ describe('distributed mode: five processes on Kafka and PostgreSQL', () => {
       await client.end();
     }
   }, 300_000);
+
+  it('ingests a tenant document through the API, cites it in a reply, and keeps it from other tenants', async () => {
+    const document = {
+      title: 'Northwind partner pricing',
+      source: 'https://intranet.example/northwind-partner-pricing',
+      contentType: 'text/markdown',
+      content:
+        '# Northwind partner pricing\n\n## Zephyr bundle\n\nThe Zephyr bundle costs 4200 euros per year and ' +
+        'includes the session replay add-on and priority support for partner resellers.\n',
+    };
+    const added = await tenantA.json<{ documentId: string; status: string; chunks: number }>(
+      'POST',
+      '/v1/knowledge/documents',
+      document,
+    );
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ status: 'added' });
+    expect(added.body.chunks).toBeGreaterThan(0);
+    const again = await tenantA.json<{ status: string }>('POST', '/v1/knowledge/documents', document);
+    expect(again.status).toBe(200);
+    expect(again.body.status).toBe('unchanged');
+
+    // The assistant finds it for tenant A...
+    const conversation = await tenantA.json<{ id: string }>('POST', '/v1/conversations', {
+      mode: 'autonomous',
+      prospect: { email: 'maya.chen@northwindpay.com' },
+    });
+    const turn = await tenantA.json<{ status: string; reply?: { citations: { sourceId: string }[] } }>(
+      'POST',
+      `/v1/conversations/${conversation.body.id}/turns?wait=30`,
+      { role: 'prospect', text: 'How much does the Zephyr bundle cost per year?' },
+    );
+    expect(turn.body.status).toBe('completed');
+    const cited = turn.body.reply?.citations.map((c) => c.sourceId) ?? [];
+    expect(cited.some((id) => id.startsWith(`kb:${added.body.documentId}#`))).toBe(true);
+
+    // ...never for tenant B, who cannot delete it either.
+    const encoded = encodeURIComponent(added.body.documentId);
+    const otherDelete = await tenantB.request('DELETE', `/v1/knowledge/documents/${encoded}`);
+    expect(otherDelete.status).toBe(404);
+    await otherDelete.body?.cancel();
+    const removed = await tenantA.request('DELETE', `/v1/knowledge/documents/${encoded}`);
+    expect(removed.status).toBe(204);
+    await removed.body?.cancel();
+    const removedAgain = await tenantA.request('DELETE', `/v1/knowledge/documents/${encoded}`);
+    expect(removedAgain.status).toBe(404);
+    await removedAgain.body?.cancel();
+  });
 });

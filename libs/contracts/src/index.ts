@@ -13,3 +13,4 @@ export * from './events/turn-failed';
 export * from './events/evaluation-completed';
 export * from './events/feedback-submitted';
 export * from './events/alert-raised';
+export * from './events/crm-change-events';

@@ -2,6 +2,7 @@ import type { EventDefinition } from './event-definition';
 import { AlertRaised } from './events/alert-raised';
 import { AnalysisCompleted } from './events/analysis-completed';
 import { ConversationStarted } from './events/conversation-started';
+import { CrmChangeApplied, CrmChangeProposed, CrmChangeRejected } from './events/crm-change-events';
 import { EvaluationCompleted } from './events/evaluation-completed';
 import { FeedbackSubmitted } from './events/feedback-submitted';
 import { ReplyDelta, ReplyGenerated } from './events/reply-generated';
@@ -24,6 +25,9 @@ export const ALL_EVENTS: readonly EventDefinition[] = [
   EvaluationCompleted,
   FeedbackSubmitted,
   AlertRaised,
+  CrmChangeProposed,
+  CrmChangeApplied,
+  CrmChangeRejected,
 ];
 
 const byType = new Map(ALL_EVENTS.map((d) => [d.type, d]));

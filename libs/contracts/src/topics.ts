@@ -41,6 +41,11 @@ export const Topics = {
   evaluations: topic('sales.conversation.evaluations.v1', 'public', 'Quality evaluations of replies.'),
   feedback: topic('sales.conversation.feedback.v1', 'public', 'Feedback from reps on replies.'),
   alerts: topic('sales.alerts.v1', 'public', 'Alerts raised by the evaluator on unusual behaviour.'),
+  crm: topic(
+    'sales.crm.v1',
+    'public',
+    'CRM changes proposed from conversations, and their approval (applied) or rejection, with an audit trail.',
+  ),
 } as const satisfies Record<string, TopicDefinition>;
 
 export type TopicKey = keyof typeof Topics;

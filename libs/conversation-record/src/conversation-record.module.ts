@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { ConversationEventsController } from './recording/conversation-events.controller';
 import { ConversationRecorder } from './recording/conversation-recorder.service';
+import { CrmChangeRecorder } from './recording/crm-change-recorder.service';
 import { ConversationReadController } from './reading/conversation-read.controller';
 import { ConversationReader } from './reading/conversation-reader.service';
 import {
   AlertRepository,
   AnalysisRepository,
   ConversationRepository,
+  CrmChangeRepository,
   EvaluationRepository,
   FeedbackRepository,
   ReplyRepository,
@@ -33,6 +35,8 @@ import {
     EvaluationRepository,
     FeedbackRepository,
     AlertRepository,
+    CrmChangeRecorder,
+    CrmChangeRepository,
   ],
   exports: [ConversationRecorder, ConversationReader],
 })

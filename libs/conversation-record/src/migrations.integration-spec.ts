@@ -7,6 +7,7 @@ const RECORD_TABLES = [
   'alerts',
   'analyses',
   'conversations',
+  'crm_changes',
   'evaluations',
   'feedback',
   'replies',
@@ -88,6 +89,8 @@ describe('persistence migrations', () => {
     );
     const before = await replyColumns();
 
+    // The CRM changes table came after the usage columns: revert it first.
+    await db.dataSource.undoLastMigration({ transaction: 'each' });
     await db.dataSource.undoLastMigration({ transaction: 'each' });
     expect(await replyColumns()).toEqual(before.filter((c) => !USAGE_COLUMNS.includes(c)));
     const kept: { id: string }[] = await db.dataSource.query(
@@ -96,12 +99,15 @@ describe('persistence migrations', () => {
     );
     expect(kept).toEqual([{ id: replyId }]);
 
-    expect(await runMigrations(db.dataSource, PERSISTENCE_SCHEMA)).toEqual(['AddReplyUsage1764000004000']);
+    expect(await runMigrations(db.dataSource, PERSISTENCE_SCHEMA)).toEqual([
+      'AddReplyUsage1764000004000',
+      'CreateCrmChanges1764000005000',
+    ]);
     expect(await replyColumns()).toEqual(before);
   });
 
   it('reverts every migration, leaving only the migrations table, then applies them again', async () => {
-    expect(await revertAllMigrations(db.dataSource)).toBe(3);
+    expect(await revertAllMigrations(db.dataSource)).toBe(4);
     expect(await tables()).toEqual(['migrations']);
 
     const applied = await runMigrations(db.dataSource, PERSISTENCE_SCHEMA);
@@ -109,6 +115,7 @@ describe('persistence migrations', () => {
       'MessagingTables1764000000000',
       'CreateConversationRecord1764000003000',
       'AddReplyUsage1764000004000',
+      'CreateCrmChanges1764000005000',
     ]);
     expect(await tables()).toEqual(['inbox', 'migrations', 'outbox', ...RECORD_TABLES].sort());
     const pending = await db.dataSource.driver.createSchemaBuilder().log();

@@ -8,6 +8,10 @@ export const GatewayConfigSchema = AccessConfigSchema.extend({
     .url()
     .default('http://127.0.0.1:3103')
     .describe("Base URL of the persistence service's internal read API"),
+  TOOL_RUNNER_URL: z
+    .url()
+    .default('http://127.0.0.1:3102')
+    .describe("Base URL of the tool-runner's internal CRM proposals API"),
   MAX_WAIT_SECONDS: envInt(30, 0, 30).describe('Upper bound of ?wait on turn submission'),
   SSE_HEARTBEAT_SECONDS: envInt(15, 1, 300).describe('Interval of the SSE keep-alive comment'),
 });

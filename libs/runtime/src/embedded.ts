@@ -7,7 +7,7 @@ import { CommonConfigSchema, envInt, loadConfig } from '@lib/config';
 import { UnitOfWork } from '@lib/database';
 import { ensureDevelopmentTenant } from '@lib/gateway-api';
 import { InProcessEventBus } from '@lib/messaging';
-import { seedDemoCrm } from '@lib/tools';
+import { defaultKnowledgeBaseDir, KnowledgeIngestion, seedDemoCrm } from '@lib/tools';
 import { ensureDatabaseExists } from './database-bootstrap';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import { repoRoot } from './paths';
@@ -86,6 +86,8 @@ export async function startEmbeddedSystem(): Promise<EmbeddedSystem> {
       services.push(running);
       // The gateway reads conversations through persistence's internal API.
       if (definition.name === 'persistence') process.env.PERSISTENCE_URL = running.url;
+      // ... and CRM change proposals through the tool-runner's internal API.
+      if (definition.name === 'tool-runner') process.env.TOOL_RUNNER_URL = running.url;
     }
     const gateway = services.find((s) => s.definition.name === 'gateway');
     const toolRunner = services.find((s) => s.definition.name === 'tool-runner');
@@ -95,7 +97,12 @@ export async function startEmbeddedSystem(): Promise<EmbeddedSystem> {
     const tenantId = await ensureDevelopmentTenant(gateway.app.get(UnitOfWork), apiKey);
     const crm = toolRunner.app.get(UnitOfWork);
     await crm.run((manager) => seedDemoCrm(manager, tenantId));
-    logger.log(`development tenant ${tenantId} ready, demo CRM seeded`);
+    const kbDir = process.env.KNOWLEDGE_BASE_DIR ?? defaultKnowledgeBaseDir();
+    const kb = await toolRunner.app.get(KnowledgeIngestion).ingestFiles(tenantId, { paths: [kbDir] });
+    logger.log(
+      `development tenant ${tenantId} ready, demo CRM seeded, knowledge base ${kbDir}: ${kb.added} added, ` +
+        `${kb.updated} updated, ${kb.unchanged} unchanged`,
+    );
     return { gatewayUrl: gateway.url, developmentApiKey: apiKey, services, stop };
   } catch (error) {
     await stop().catch(() => undefined);

@@ -7,7 +7,15 @@ export const ToolRunnerConfigSchema = z.object({
     .string()
     .min(1)
     .optional()
-    .describe('Directory of the Markdown knowledge base (default: <repo>/data/kb)'),
+    .describe(
+      'Knowledge-base directory the embedded mode ingests for its development tenant (default: <repo>/data/kb)',
+    ),
+  KNOWLEDGE_FAQ_THRESHOLD: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.72)
+    .describe('faq_lookup answers when the question is at least this similar to a curated one (0-1)'),
   TOOL_TIMEOUT_MS: envInt(5000, 50, 120_000).describe(
     'A tool call still running after this fails with `timeout`',
   ),

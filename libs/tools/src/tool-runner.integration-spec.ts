@@ -34,7 +34,8 @@ import { PostgresToolExecutionStore } from './execution/postgres-tool-execution.
 import { ToolExecutor } from './execution/tool-executor';
 import { ToolCallService } from './handler/tool-call.service';
 import { ToolRequestsController } from './handler/tool-requests.controller';
-import { defaultKnowledgeBaseDir, KnowledgeBase } from './knowledge-base/knowledge-base';
+import { defaultKnowledgeBaseDir } from './knowledge-base/knowledge-base-dir';
+import { createKnowledgeServices } from './knowledge-base/knowledge-services';
 import { knowledgeSearchTool } from './knowledge-base/knowledge-search.tool';
 import { defineToolSpec, implementTool } from './registry/tool';
 import { ToolRegistry } from './registry/tool-registry';
@@ -99,9 +100,18 @@ describe('tool-runner migrations', () => {
       expect(await tables()).toEqual([
         'crm_accounts',
         'crm_activities',
+        'crm_audit_log',
+        'crm_auto_approve_policies',
+        'crm_change_proposals',
         'crm_contacts',
+        'crm_conversation_turns',
+        'crm_deal_stage_history',
         'crm_deals',
+        'crm_tasks',
         'inbox',
+        'knowledge_chunks',
+        'knowledge_documents',
+        'knowledge_faq',
         'migrations',
         'outbox',
         'tool_executions',
@@ -119,9 +129,10 @@ describe('tool-runner migrations', () => {
         db.dataSource.query(`UPDATE tool_runner.crm_deals SET stage = 'won' WHERE tenant_id = $1`, [TENANT]),
       ).rejects.toThrow(/check constraint/);
 
-      expect(await revertAllMigrations(db.dataSource)).toBe(3);
+      const migrationCount = Object.keys(TOOL_RUNNER_DATABASE.migrations).length;
+      expect(await revertAllMigrations(db.dataSource)).toBe(migrationCount);
       expect(await tables()).toEqual(['migrations']);
-      expect(await runMigrations(db.dataSource, 'tool_runner')).toHaveLength(3);
+      expect(await runMigrations(db.dataSource, 'tool_runner')).toHaveLength(migrationCount);
     } finally {
       await db.close();
     }
@@ -176,9 +187,11 @@ describe('ToolRequested handler (PostgreSQL inbox, audit table and outbox)', () 
       await db.uow.manager.query('SELECT pg_sleep($1)', [seconds]);
       return { slept: true };
     });
+    const knowledge = createKnowledgeServices(db.uow);
+    await knowledge.ingestion.ingestFiles(TENANT, { paths: [defaultKnowledgeBaseDir()] });
     const registry = new ToolRegistry([
       crmLookupProspectTool(crm),
-      knowledgeSearchTool(await KnowledgeBase.load(defaultKnowledgeBaseDir())),
+      knowledgeSearchTool(knowledge.retriever),
       slowTool,
     ]);
     executor = new ToolExecutor(registry, new PostgresToolExecutionStore(db.uow), {

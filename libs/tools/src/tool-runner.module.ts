@@ -1,15 +1,22 @@
-import { Logger, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { loadConfig } from '@lib/config';
 import { ToolRunnerConfigSchema, type ToolRunnerConfig } from './config';
 import { crmLookupProspectTool } from './crm/crm-lookup-prospect.tool';
+import { CRM_TOOLS, crmControllers, crmProviders } from './crm/crm.providers';
 import { CrmRepository } from './crm/crm.repository';
 import { PostgresToolExecutionStore } from './execution/postgres-tool-execution.store';
 import { ToolExecutionStore } from './execution/tool-execution.store';
 import { ToolExecutor } from './execution/tool-executor';
 import { ToolCallService } from './handler/tool-call.service';
 import { ToolRequestsController } from './handler/tool-requests.controller';
-import { defaultKnowledgeBaseDir, KnowledgeBase } from './knowledge-base/knowledge-base';
+import { FaqLookup } from './faq/faq-lookup';
+import { faqLookupTool } from './faq/faq-lookup.tool';
+import { knowledgeBaseProviders } from './knowledge-base/knowledge-base.providers';
+import { KnowledgeDocumentsController } from './knowledge-base/knowledge-documents.controller';
+import { KnowledgeIngestion } from './knowledge-base/knowledge-ingestion';
+import { KnowledgeRetriever } from './knowledge-base/knowledge-retriever';
 import { knowledgeSearchTool } from './knowledge-base/knowledge-search.tool';
+import type { Tool } from './registry/tool';
 import { ToolRegistry } from './registry/tool-registry';
 
 export const TOOL_RUNNER_CONFIG = Symbol('TOOL_RUNNER_CONFIG');
@@ -19,28 +26,23 @@ export const TOOL_RUNNER_CONFIG = Symbol('TOOL_RUNNER_CONFIG');
  * and EventPublisher (MessagingModule), both global.
  */
 @Module({
-  controllers: [ToolRequestsController],
+  controllers: [ToolRequestsController, KnowledgeDocumentsController, ...crmControllers],
   providers: [
     { provide: TOOL_RUNNER_CONFIG, useFactory: (): ToolRunnerConfig => loadConfig(ToolRunnerConfigSchema) },
-    {
-      provide: KnowledgeBase,
-      inject: [TOOL_RUNNER_CONFIG],
-      useFactory: async (config: ToolRunnerConfig): Promise<KnowledgeBase> => {
-        const directory = config.KNOWLEDGE_BASE_DIR ?? defaultKnowledgeBaseDir();
-        const knowledgeBase = await KnowledgeBase.load(directory);
-        new Logger('KnowledgeBase').log(
-          `loaded ${knowledgeBase.documentCount} documents (${knowledgeBase.chunks.length} chunks) from ${directory}`,
-        );
-        return knowledgeBase;
-      },
-    },
+    ...knowledgeBaseProviders(TOOL_RUNNER_CONFIG),
     CrmRepository,
+    ...crmProviders,
     { provide: ToolExecutionStore, useClass: PostgresToolExecutionStore },
     {
       provide: ToolRegistry,
-      inject: [CrmRepository, KnowledgeBase],
-      useFactory: (crm: CrmRepository, knowledgeBase: KnowledgeBase) =>
-        new ToolRegistry([crmLookupProspectTool(crm), knowledgeSearchTool(knowledgeBase)]),
+      inject: [CrmRepository, KnowledgeRetriever, FaqLookup, CRM_TOOLS],
+      useFactory: (crm: CrmRepository, retriever: KnowledgeRetriever, faq: FaqLookup, crmTools: Tool[]) =>
+        new ToolRegistry([
+          crmLookupProspectTool(crm),
+          knowledgeSearchTool(retriever),
+          faqLookupTool(faq),
+          ...crmTools,
+        ]),
     },
     {
       provide: ToolExecutor,
@@ -53,6 +55,6 @@ export const TOOL_RUNNER_CONFIG = Symbol('TOOL_RUNNER_CONFIG');
     },
     ToolCallService,
   ],
-  exports: [ToolExecutor, KnowledgeBase],
+  exports: [ToolExecutor, KnowledgeIngestion],
 })
 export class ToolRunnerModule {}

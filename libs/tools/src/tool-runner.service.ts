@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '@lib/runtime';
+import { configureToolRunnerApp } from './knowledge-base/knowledge-documents.controller';
 import { TOOL_RUNNER_DATABASE } from './tool-runner.database';
 import { ToolRunnerModule } from './tool-runner.module';
 
@@ -12,4 +13,5 @@ export const toolRunnerService: ServiceDefinition = {
   module: ToolRunnerModule,
   defaultPort: 3102,
   delivery: 'shared',
+  configure: configureToolRunnerApp,
 };

@@ -1,6 +1,7 @@
 import { AlertEntity } from './alert.entity';
 import { AnalysisEntity } from './analysis.entity';
 import { ConversationEntity } from './conversation.entity';
+import { CrmChangeEntity } from './crm-change.entity';
 import { EvaluationEntity } from './evaluation.entity';
 import { FeedbackEntity } from './feedback.entity';
 import { ReplyEntity } from './reply.entity';
@@ -11,6 +12,7 @@ import { TurnEntity } from './turn.entity';
 export * from './alert.entity';
 export * from './analysis.entity';
 export * from './conversation.entity';
+export * from './crm-change.entity';
 export * from './evaluation.entity';
 export * from './feedback.entity';
 export * from './reply.entity';
@@ -28,4 +30,5 @@ export const CONVERSATION_RECORD_ENTITIES = [
   EvaluationEntity,
   FeedbackEntity,
   AlertEntity,
+  CrmChangeEntity,
 ];

@@ -4,6 +4,9 @@ import {
   AlertRaised,
   AnalysisCompleted,
   ConversationStarted,
+  CrmChangeApplied,
+  CrmChangeProposed,
+  CrmChangeRejected,
   EvaluationCompleted,
   FeedbackSubmitted,
   ReplyGenerated,
@@ -16,6 +19,7 @@ import {
 } from '@lib/contracts';
 import { OnEvent } from '@lib/messaging';
 import { ConversationRecorder } from './conversation-recorder.service';
+import { CrmChangeRecorder } from './crm-change-recorder.service';
 
 /**
  * Every conversation event, into the record. The transport has validated the envelope and runs each call
@@ -23,7 +27,10 @@ import { ConversationRecorder } from './conversation-recorder.service';
  */
 @Controller()
 export class ConversationEventsController {
-  constructor(private readonly recorder: ConversationRecorder) {}
+  constructor(
+    private readonly recorder: ConversationRecorder,
+    private readonly crmChanges: CrmChangeRecorder,
+  ) {}
 
   @OnEvent(ConversationStarted)
   onConversationStarted(@Payload() event: EnvelopeOf<typeof ConversationStarted>): Promise<void> {
@@ -78,5 +85,20 @@ export class ConversationEventsController {
   @OnEvent(AlertRaised)
   onAlertRaised(@Payload() event: EnvelopeOf<typeof AlertRaised>): Promise<void> {
     return this.recorder.alertRaised(event.tenantid, event.data);
+  }
+
+  @OnEvent(CrmChangeProposed)
+  onCrmChangeProposed(@Payload() event: EnvelopeOf<typeof CrmChangeProposed>): Promise<void> {
+    return this.crmChanges.proposed(event.tenantid, event.data);
+  }
+
+  @OnEvent(CrmChangeApplied)
+  onCrmChangeApplied(@Payload() event: EnvelopeOf<typeof CrmChangeApplied>): Promise<void> {
+    return this.crmChanges.applied(event.tenantid, event.data);
+  }
+
+  @OnEvent(CrmChangeRejected)
+  onCrmChangeRejected(@Payload() event: EnvelopeOf<typeof CrmChangeRejected>): Promise<void> {
+    return this.crmChanges.rejected(event.tenantid, event.data);
   }
 }

@@ -1,6 +1,7 @@
 export * from './alert.repository';
 export * from './analysis.repository';
 export * from './conversation.repository';
+export * from './crm-change.repository';
 export * from './evaluation.repository';
 export * from './feedback.repository';
 export * from './reply.repository';

@@ -3,6 +3,9 @@ import { Payload } from '@nestjs/microservices';
 import {
   AlertRaised,
   AnalysisCompleted,
+  CrmChangeApplied,
+  CrmChangeProposed,
+  CrmChangeRejected,
   EvaluationCompleted,
   FeedbackSubmitted,
   ReplyDelta,
@@ -80,6 +83,22 @@ export class GatewayEventRelay {
 
   @OnEvent(AlertRaised)
   onAlertRaised(@Payload() event: EnvelopeOf<typeof AlertRaised>): void {
+    this.relay(event);
+  }
+
+  /** CRM change proposals and their decisions, so the rep's console can show and approve them. */
+  @OnEvent(CrmChangeProposed)
+  onCrmChangeProposed(@Payload() event: EnvelopeOf<typeof CrmChangeProposed>): void {
+    this.relay(event);
+  }
+
+  @OnEvent(CrmChangeApplied)
+  onCrmChangeApplied(@Payload() event: EnvelopeOf<typeof CrmChangeApplied>): void {
+    this.relay(event);
+  }
+
+  @OnEvent(CrmChangeRejected)
+  onCrmChangeRejected(@Payload() event: EnvelopeOf<typeof CrmChangeRejected>): void {
     this.relay(event);
   }
 

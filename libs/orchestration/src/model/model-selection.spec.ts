@@ -1,3 +1,4 @@
+import { TOOL_DEFINITIONS } from '@lib/tools';
 import { ClaudeLanguageModel } from '../anthropic';
 import { OfflineLanguageModel } from '../offline/offline-language-model';
 import { loadOrchestratorConfig } from '../orchestrator.config';
@@ -29,9 +30,9 @@ describe('selectLanguageModel', () => {
 });
 
 describe('loadOrchestratorConfig', () => {
-  it('has the loop defaults and refuses tools the registry does not have', () => {
+  it('declares every tool of the registry by default, has the loop defaults, refuses unknown tools', () => {
     expect(loadOrchestratorConfig({})).toMatchObject({
-      tools: ['crm_lookup_prospect', 'knowledge_search'],
+      tools: TOOL_DEFINITIONS.map((d) => d.name),
       maxSteps: 4,
       contextTokenBudget: 12_000,
     });

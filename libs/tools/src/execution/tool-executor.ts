@@ -19,6 +19,9 @@ export interface ToolCallRequest {
   readonly tenantId: string;
   readonly tool: string;
   readonly arguments: Record<string, unknown>;
+  /** Passed on to the tool (write tools attach their proposals to the conversation). */
+  readonly conversationId?: string;
+  readonly turnId?: string;
 }
 
 export type ToolOutcome = FinishedToolExecution & {
@@ -203,6 +206,8 @@ export class ToolExecutor {
         tool.execute(args, {
           tenantId: request.tenantId,
           toolCallId: request.toolCallId,
+          conversationId: request.conversationId,
+          turnId: request.turnId,
           signal: controller.signal,
         }),
         timeout,

@@ -19,7 +19,14 @@ export class ToolCallService {
     const { conversationId, turnId, toolCallId, tool } = request.data;
     const ref = { conversationId, turnId, toolCallId, tool };
     return this.executor.execute(
-      { toolCallId, tool, tenantId: request.tenantid, arguments: request.data.arguments },
+      {
+        toolCallId,
+        tool,
+        tenantId: request.tenantid,
+        arguments: request.data.arguments,
+        conversationId,
+        turnId,
+      },
       async (outcome) => {
         if (outcome.status === 'completed') {
           await this.events.publish(

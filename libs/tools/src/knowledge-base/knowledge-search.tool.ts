@@ -1,10 +1,10 @@
 import { implementTool, type Tool } from '../registry/tool';
-import type { KnowledgeBase } from './knowledge-base';
+import type { KnowledgeRetriever } from './knowledge-retriever';
 import { KnowledgeSearchSpec } from './knowledge-search.schema';
 
-/** The shared knowledge base, ranked with BM25. Same corpus for every tenant (for now). */
-export function knowledgeSearchTool(knowledgeBase: KnowledgeBase): Tool {
-  return implementTool(KnowledgeSearchSpec, async ({ query, limit }) => ({
-    passages: knowledgeBase.search(query, limit),
+/** Hybrid retrieval over the calling tenant's knowledge base (the tenant comes from the tool context). */
+export function knowledgeSearchTool(retriever: KnowledgeRetriever): Tool {
+  return implementTool(KnowledgeSearchSpec, async ({ query, limit }, context) => ({
+    passages: await retriever.search(context.tenantId, query, limit),
   }));
 }

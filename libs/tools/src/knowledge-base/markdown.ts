@@ -131,6 +131,22 @@ function overlapTail(text: string, chars: number): string {
   return space >= 0 ? tail.slice(space + 1) : tail;
 }
 
+/** A heading section of a Markdown body as clean text: its heading path and its paragraphs. */
+export interface MarkdownSection {
+  readonly path: readonly string[];
+  readonly paragraphs: readonly string[];
+}
+
+/** The heading sections of a body that hold some text (for FAQ extraction: a question heading + its answer). */
+export function markdownSections(body: string): MarkdownSection[] {
+  return splitSections(body)
+    .map((s) => ({ path: s.path, paragraphs: paragraphs(s.lines) }))
+    .filter((s) => s.paragraphs.length > 0);
+}
+
+/** The section title of a heading path, as chunks carry it. */
+export const sectionTitle = (path: readonly string[]): string => path.join(' › ');
+
 /**
  * Splits a document into chunks: one or more per heading section, each at most about `maxChars`, packed
  * from whole paragraphs; consecutive chunks of one section overlap by about `overlapChars` so a fact cut
@@ -139,13 +155,13 @@ function overlapTail(text: string, chars: number): string {
 export function chunkMarkdown(body: string, options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): DocumentChunk[] {
   const chunks: DocumentChunk[] = [];
   for (const section of splitSections(body)) {
-    const sectionTitle = section.path.join(' › ');
+    const title = sectionTitle(section.path);
     const pieceMax = Math.max(100, options.maxChars - options.overlapChars);
     const pieces = paragraphs(section.lines).flatMap((p) => splitLong(p, pieceMax));
     let current = '';
     let hasNew = false;
     const flush = (): void => {
-      if (hasNew && current) chunks.push({ section: sectionTitle, text: current });
+      if (hasNew && current) chunks.push({ section: title, text: current });
       current = overlapTail(current, options.overlapChars);
       hasNew = false;
     };

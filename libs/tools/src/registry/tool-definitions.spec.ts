@@ -2,7 +2,17 @@ import { TOOL_DEFINITIONS, TOOL_SPECS } from './tool-definitions';
 
 describe('TOOL_DEFINITIONS', () => {
   it('declares every tool with an object JSON Schema of its arguments', () => {
-    expect(TOOL_DEFINITIONS.map((d) => d.name)).toEqual(['crm_lookup_prospect', 'knowledge_search']);
+    expect(TOOL_DEFINITIONS.map((d) => d.name)).toEqual([
+      'crm_lookup_prospect',
+      'knowledge_search',
+      'faq_lookup',
+      'crm_get_account',
+      'crm_get_deal_history',
+      'crm_update_deal',
+      'crm_log_activity',
+      'crm_create_task',
+      'crm_update_contact',
+    ]);
     for (const definition of TOOL_DEFINITIONS) {
       expect(definition.description.length).toBeGreaterThan(40);
       expect(definition.inputJsonSchema).toMatchObject({ type: 'object', additionalProperties: false });
@@ -23,6 +33,15 @@ describe('TOOL_DEFINITIONS', () => {
     });
     const crm = TOOL_DEFINITIONS.find((d) => d.name === 'crm_lookup_prospect');
     expect(Object.keys(crm?.inputJsonSchema.properties as object)).toEqual(['email', 'name', 'company']);
+  });
+
+  it('tells the model that CRM write tools only propose, and asks for the prospect’s words as evidence', () => {
+    const writes = TOOL_DEFINITIONS.filter((d) => /^crm_(update|log|create)_/.test(d.name));
+    expect(writes).toHaveLength(4);
+    for (const write of writes) {
+      expect(write.description).toMatch(/does NOT change the CRM/);
+      expect((write.inputJsonSchema as { required?: string[] }).required).toContain('evidence');
+    }
   });
 
   it('keeps versions and names unique', () => {

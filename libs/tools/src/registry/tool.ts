@@ -19,6 +19,9 @@ export interface ToolSpec<A extends z.ZodType = z.ZodType, R extends z.ZodType =
 export interface ToolContext {
   readonly tenantId: string;
   readonly toolCallId: string;
+  /** The conversation and turn the call belongs to (from the event; absent when run outside a turn). */
+  readonly conversationId?: string;
+  readonly turnId?: string;
   /** Aborted when the call timed out: long tools should stop between steps. */
   readonly signal: AbortSignal;
 }
