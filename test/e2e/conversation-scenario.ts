@@ -130,7 +130,10 @@ export async function runConversationScenario(
   expect(record.turns.map((t) => t.sequence)).toEqual([1, 2, 3]);
   expect(record.turns[0].id).toBe(turn1);
   expect(record.turns[0].analysis?.intents.map((i) => i.name)).toContain('pricing_inquiry');
-  expect(record.turns[0].reply?.citations.length).toBeGreaterThan(0);
+  // Cited from the right document: the question is about annual plans and their discount.
+  expect(record.turns[0].reply?.citations.map((c) => c.sourceId)).toEqual(
+    expect.arrayContaining([expect.stringMatching(/^kb:posthog\/annual-plans\.md#/)]),
+  );
   expect(record.turns[2].reply).toBeUndefined();
 
   // Feedback on the reply of turn 1.
