@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ToolError } from '@lib/contracts';
 import type { z } from 'zod';
 import { capResult } from '../registry/result-cap';
@@ -11,6 +13,10 @@ export interface ToolExecutorOptions {
   readonly timeoutMs: number;
   /** Results larger than this (bytes of JSON) are cut down and flagged `truncated: true`. */
   readonly maxResultBytes: number;
+  /** Extra attempts for transient failures (timeouts, unexpected errors, tools' retryable errors). */
+  readonly transientRetries?: number;
+  /** Delay before the first retry; doubles at each retry. */
+  readonly retryDelayMs?: number;
 }
 
 /** A tool call to run. The tenant comes from the event envelope, never from the arguments. */
@@ -30,6 +36,8 @@ export type ToolOutcome = FinishedToolExecution & {
 };
 
 class ToolTimeoutError extends Error {}
+
+const tracer = trace.getTracer('sales-agent.tool-runner');
 
 const formatIssues = (error: z.ZodError): string =>
   error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
@@ -63,7 +71,34 @@ export class ToolExecutor {
     });
   }
 
-  private async executeOnce(request: ToolCallRequest): Promise<ToolOutcome> {
+  /** One span per execution (OpenTelemetry GenAI `execute_tool`), with the outcome; never the arguments. */
+  private executeOnce(request: ToolCallRequest): Promise<ToolOutcome> {
+    return tracer.startActiveSpan(`execute_tool ${request.tool}`, async (span) => {
+      span.setAttributes({
+        'gen_ai.operation.name': 'execute_tool',
+        'gen_ai.tool.name': request.tool,
+        'gen_ai.tool.call.id': request.toolCallId,
+        'tenant.id': request.tenantId,
+      });
+      try {
+        const outcome = await this.claimAndRun(request);
+        span.setAttributes({ 'tool.status': outcome.status, 'tool.replayed': outcome.replayed });
+        if (outcome.status === 'failed') {
+          span.setAttribute('error.type', outcome.error.code);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error.code });
+        }
+        return outcome;
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async claimAndRun(request: ToolCallRequest): Promise<ToolOutcome> {
     const existing = await this.store.claim({
       id: request.toolCallId,
       tenantId: request.tenantId,
@@ -145,25 +180,25 @@ export class ToolExecutor {
       });
     }
 
+    // Transient failures (timeouts, unexpected errors, errors the tool marks retryable) are retried with
+    // backoff inside the call; validation and other permanent errors are not.
+    const attempts = 1 + (this.options.transientRetries ?? 2);
     let raw: unknown;
-    try {
-      raw = await this.store.isolate(this.options.timeoutMs, () =>
-        this.withTimeout(tool, args.data, request),
+    for (let attempt = 1; ; attempt += 1) {
+      const failure = await this.attempt(tool, args.data, request).then(
+        (value) => {
+          raw = value;
+          return undefined;
+        },
+        (error: unknown) => this.toToolError(tool, request, error),
       );
-    } catch (error) {
-      if (error instanceof ToolTimeoutError) {
-        return fail({
-          code: 'timeout',
-          message: `${tool.name} did not finish within ${this.options.timeoutMs} ms`,
-          retryable: true,
-        });
-      }
-      if (error instanceof ToolExecutionError) {
-        return fail({ code: error.code, message: error.message, retryable: error.retryable });
-      }
-      // Internal details (SQL, stack) stay in the logs: the message goes to the model.
-      this.logger.error(`tool ${tool.name} failed, call ${request.toolCallId}: ${String(error)}`);
-      return fail({ code: 'tool_error', message: `${tool.name} failed unexpectedly`, retryable: true });
+      if (!failure) break;
+      if (!failure.retryable || attempt >= attempts) return fail(failure);
+      const delay = (this.options.retryDelayMs ?? 100) * 2 ** (attempt - 1);
+      this.logger.warn(
+        `tool ${tool.name} attempt ${attempt} failed (${failure.code}), retrying in ${delay} ms`,
+      );
+      await sleep(delay);
     }
 
     const result = tool.result.safeParse(raw);
@@ -190,6 +225,26 @@ export class ToolExecutor {
       durationMs: Math.round(performance.now() - started),
       finishedAt: new Date(),
     };
+  }
+
+  private attempt(tool: Tool, args: unknown, request: ToolCallRequest): Promise<unknown> {
+    return this.store.isolate(this.options.timeoutMs, () => this.withTimeout(tool, args, request));
+  }
+
+  private toToolError(tool: Tool, request: ToolCallRequest, error: unknown): ToolError {
+    if (error instanceof ToolTimeoutError) {
+      return {
+        code: 'timeout',
+        message: `${tool.name} did not finish within ${this.options.timeoutMs} ms`,
+        retryable: true,
+      };
+    }
+    if (error instanceof ToolExecutionError) {
+      return { code: error.code, message: error.message, retryable: error.retryable };
+    }
+    // Internal details (SQL, stack) stay in the logs: the message goes to the model.
+    this.logger.error(`tool ${tool.name} failed, call ${request.toolCallId}: ${String(error)}`);
+    return { code: 'tool_error', message: `${tool.name} failed unexpectedly`, retryable: true };
   }
 
   private async withTimeout(tool: Tool, args: unknown, request: ToolCallRequest): Promise<unknown> {
