@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { ALL_TOPICS } from '@lib/contracts';
+import { ensureTopics } from '@lib/messaging';
 import {
   createTestDatabase,
   freePort,
@@ -48,9 +51,10 @@ export class DistributedStack {
       DATABASE_URL: this.database.url,
       MESSAGING_TRANSPORT: 'kafka',
       KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:19092',
-      // Fresh consumer groups that start at the end of the topics: earlier runs' events are not replayed.
+      // Fresh consumer groups, positioned at the end of every partition before the services start (see
+      // positionConsumerGroups): earlier runs' events are not replayed, and a restarted service resumes from
+      // its committed offsets on every partition, as in production.
       KAFKA_CONSUMER_GROUP_PREFIX: `e2e-${randomBytes(4).toString('hex')}-`,
-      KAFKA_CONSUMER_FROM_BEGINNING: 'false',
       PERSISTENCE_URL: `http://127.0.0.1:${this.ports.persistence}`,
       TOOL_RUNNER_URL: `http://127.0.0.1:${this.ports['tool-runner']}`,
       ADMIN_API_KEY: this.adminKey,
@@ -64,10 +68,38 @@ export class DistributedStack {
       OTEL_LOGS_EXPORTER: 'none',
     };
     await runNodeScript('dist/libs/runtime/src/cli/migrate.js', ['up'], this.env);
+    await this.positionConsumerGroups();
     for (const service of SERVICES) this.startService(service);
     await Promise.all(SERVICES.map((s) => this.waitReady(s)));
     // Consumers report ready once they joined their groups; give them a moment to fetch their start offsets.
     await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+
+  /**
+   * Commits, for every consumer group the shared services will use (`<prefix><service>.<topic>`), the current
+   * end offset of every partition: the groups start after what earlier runs left on the topics.
+   */
+  private async positionConsumerGroups(): Promise<void> {
+    const brokers = String(this.env.KAFKA_BROKERS).split(',');
+    const kafka = new Kafka({ clientId: 'e2e-setup', brokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await ensureTopics(brokers, { partitions: 3, replicationFactor: 1 });
+      for (const topic of ALL_TOPICS.map((t) => t.name)) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const partitions = ends.map((p) => ({ partition: p.partition, offset: p.high }));
+        for (const service of SERVICES.filter((s) => s !== 'gateway')) {
+          await admin.setOffsets({
+            groupId: `${String(this.env.KAFKA_CONSUMER_GROUP_PREFIX)}${service}.${topic}`,
+            topic,
+            partitions,
+          });
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   startService(service: ServiceName): ServiceProcess {

@@ -17,7 +17,8 @@ export const CommonConfigSchema = z.object({
     .default('')
     .describe('Prefix of consumer group ids (groups are named after the service), e.g. per environment'),
   KAFKA_CONSUMER_FROM_BEGINNING: envBoolean(true).describe(
-    'Where a new consumer group starts: the beginning of each topic (no event missed) or its end',
+    'Where a consumer starts on a partition without a committed offset: the beginning (no event missed) or ' +
+      'the end (events published there while no offset was committed are skipped: development only)',
   ),
   KAFKA_TOPIC_PARTITIONS: envInt(3, 1, 1000),
   KAFKA_REPLICATION_FACTOR: envInt(1, 1, 10),
