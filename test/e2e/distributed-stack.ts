@@ -86,17 +86,22 @@ export class DistributedStack {
     await admin.connect();
     try {
       await ensureTopics(brokers, { partitions: 3, replicationFactor: 1 });
-      for (const topic of ALL_TOPICS.map((t) => t.name)) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        const partitions = ends.map((p) => ({ partition: p.partition, offset: p.high }));
-        for (const service of SERVICES.filter((s) => s !== 'gateway')) {
-          await admin.setOffsets({
-            groupId: `${String(this.env.KAFKA_CONSUMER_GROUP_PREFIX)}${service}.${topic}`,
-            topic,
-            partitions,
-          });
-        }
-      }
+      // In parallel: each call looks up the group's coordinator, which takes seconds for a new group.
+      const ends = await Promise.all(
+        ALL_TOPICS.map(async (t) => ({ topic: t.name, partitions: await admin.fetchTopicOffsets(t.name) })),
+      );
+      const prefix = String(this.env.KAFKA_CONSUMER_GROUP_PREFIX);
+      await Promise.all(
+        ends.flatMap(({ topic, partitions }) =>
+          SERVICES.filter((s) => s !== 'gateway').map((service) =>
+            admin.setOffsets({
+              groupId: `${prefix}${service}.${topic}`,
+              topic,
+              partitions: partitions.map((p) => ({ partition: p.partition, offset: p.high })),
+            }),
+          ),
+        ),
+      );
     } finally {
       await admin.disconnect();
     }
