@@ -8,6 +8,9 @@ import { createParser } from 'eventsource-parser';
 import { startEmbeddedSystem, type EmbeddedSystem } from '@lib/runtime/embedded';
 import {
   AnthropicTestServer,
+  currentUserText,
+  knowledgeSourceIdsIn,
+  salesTurnOutcome,
   scripted,
   toolResultsOf,
   type MessagesRequest,
@@ -84,73 +87,6 @@ interface ModelTimeline {
   cited?: boolean;
 }
 
-interface TextBlock {
-  type: string;
-  text?: unknown;
-}
-
-/** The prospect's message of the turn: the last user message with text (tool results carry none). */
-function currentUserText(request: MessagesRequest): string {
-  for (const message of [...request.messages].reverse()) {
-    if (message.role !== 'user') continue;
-    const blocks: TextBlock[] =
-      typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
-    const texts = blocks.flatMap((b) => (b.type === 'text' && typeof b.text === 'string' ? [b.text] : []));
-    if (texts.length > 0) return texts.join('\n');
-  }
-  return '';
-}
-
-function sourceIdsIn(request: MessagesRequest): string[] {
-  const text = JSON.stringify(request.messages);
-  return [...new Set([...text.matchAll(/kb:[\w./-]+#\d+/g)].map((m) => m[0]))];
-}
-
-function outcome(sourceId: string | undefined): Record<string, unknown> {
-  const field = (value: string | null, evidence: string[] = [], confidence = 0.5) => ({
-    value,
-    evidence,
-    confidence,
-  });
-  const cite = sourceId ? ` [${sourceId}]` : '';
-  return {
-    reply: {
-      text:
-        `Great question, Maya. PostHog prices by usage, so a team of 20 only pays for what it tracks, and ` +
-        `annual plans come with a discount${cite}. Happy to walk you through a quote for your volume.`,
-      citations: sourceId
-        ? [{ sourceId, title: 'PostHog handbook', source: sourceId.replace(/^kb:/, '').split('#')[0] }]
-        : [],
-    },
-    analysis: {
-      intents: [{ name: 'pricing_inquiry', confidence: 0.9 }],
-      sentiment: { label: 'neutral', score: 0.1 },
-      entities: [{ type: 'seats', text: '20 people', value: '20' }],
-      objections: [],
-      buyingSignals: [{ signal: 'asked_for_pricing', evidence: 'How much does it cost' }],
-      stage: 'discovery',
-      qualification: {
-        bant: {
-          budget: field(null),
-          authority: field(null),
-          need: field('product analytics', ['we need product analytics'], 0.7),
-          timeline: field(null),
-        },
-        meddic: {
-          metrics: field(null),
-          economicBuyer: field(null),
-          decisionCriteria: field('price', ['How much does it cost'], 0.6),
-          decisionProcess: field(null),
-          identifyPain: field(null),
-          champion: field(null),
-        },
-      },
-    },
-    nextBestActions: [{ action: 'Send the annual plan pricing', reason: 'The prospect asked about cost' }],
-    proposedCrmUpdates: [],
-  };
-}
-
 interface ModelScript {
   readonly modelTtftMs: number;
   readonly chunkMs: number;
@@ -190,8 +126,13 @@ function responder(script: ModelScript, timelines: Map<number, ModelTimeline>) {
         { name: 'knowledge_search', input: { query: 'pricing annual plan discount', limit: 4 } },
       ]);
     }
-    const sourceId = sourceIdsIn(request)[0];
-    const input = outcome(sourceId);
+    const sourceId = knowledgeSourceIdsIn(request)[0];
+    const cite = sourceId ? ` [${sourceId}]` : '';
+    const input = salesTurnOutcome(
+      `Great question, Maya. PostHog prices by usage, so a team of 20 only pays for what it tracks, and ` +
+        `annual plans come with a discount${cite}. Happy to walk you through a quote for your volume.`,
+      sourceId,
+    );
     const json = JSON.stringify(input);
     if (!json.startsWith(REPLY_PREFIX)) throw new Error('bench: the outcome must start with reply.text');
     const events =

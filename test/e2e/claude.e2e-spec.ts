@@ -1,6 +1,9 @@
 import { Client } from 'pg';
 import {
   AnthropicTestServer,
+  currentUserText,
+  knowledgeSourceIdsIn,
+  salesTurnOutcome,
   eventually,
   scripted,
   toolResultsOf,
@@ -37,19 +40,6 @@ interface Message {
 const blocksOf = (m: Message): Block[] =>
   typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
 
-/** The prospect's message of the turn being answered: the last user text that is not only tool results. */
-function currentUserText(request: MessagesRequest): string {
-  const messages = request.messages as unknown as Message[];
-  for (let i = messages.length - 1; i >= 0; i -= 1) {
-    if (messages[i].role !== 'user') continue;
-    const texts = blocksOf(messages[i])
-      .filter((b) => b.type === 'text')
-      .map((b) => b.text ?? '');
-    if (texts.length) return texts.join('\n');
-  }
-  return '';
-}
-
 /** Tool rounds since the current user message (assistant messages with tool_use blocks). */
 function roundsSoFar(request: MessagesRequest): number {
   const messages = request.messages as unknown as Message[];
@@ -65,53 +55,6 @@ function roundsSoFar(request: MessagesRequest): number {
     }
   }
   return rounds;
-}
-
-function sourceIdsIn(request: MessagesRequest): string[] {
-  const text = JSON.stringify(request.messages);
-  return [...new Set([...text.matchAll(/kb:[\w./-]+#\d+/g)].map((m) => m[0]))];
-}
-
-function outcome(sourceId: string, text: string): Record<string, unknown> {
-  const field = (value: string | null, evidence: string[] = [], confidence = 0.5) => ({
-    value,
-    evidence,
-    confidence,
-  });
-  return {
-    reply: {
-      text,
-      citations: [
-        { sourceId, title: 'PostHog handbook', source: sourceId.replace(/^kb:/, '').split('#')[0] },
-      ],
-    },
-    analysis: {
-      intents: [{ name: 'pricing_inquiry', confidence: 0.9 }],
-      sentiment: { label: 'neutral', score: 0.1 },
-      entities: [{ type: 'seats', text: '20 people', value: '20' }],
-      objections: [],
-      buyingSignals: [{ signal: 'asked_for_pricing', evidence: 'How much does it cost' }],
-      stage: 'discovery',
-      qualification: {
-        bant: {
-          budget: field(null),
-          authority: field(null),
-          need: field('product analytics', ['we need product analytics'], 0.7),
-          timeline: field(null),
-        },
-        meddic: {
-          metrics: field(null),
-          economicBuyer: field(null),
-          decisionCriteria: field('price', ['How much does it cost'], 0.6),
-          decisionProcess: field(null),
-          identifyPain: field(null),
-          champion: field(null),
-        },
-      },
-    },
-    nextBestActions: [{ action: 'Send the annual plan pricing', reason: 'The prospect asked about cost' }],
-    proposedCrmUpdates: [],
-  };
 }
 
 const rateLimitedOnce = new Set<string>();
@@ -135,14 +78,14 @@ function respond(request: MessagesRequest): ScriptedResponse {
     return scripted.toolUse([
       { name: 'knowledge_search', input: { query: 'annual plan discount', limit: 3 } },
     ]);
-  const [sourceId] = sourceIdsIn(request);
+  const [sourceId] = knowledgeSourceIdsIn(request);
   const reply = `Great question, Maya. PostHog prices by usage and annual plans come with a discount [${sourceId}].`;
   const repairing = toolResultsOf(request).some((b) => (b as Block).is_error === true);
   if (text.includes('[malformed]') && !repairing && !malformedOnce.has(text)) {
     malformedOnce.add(text);
     return scripted.finalToolCall(FINAL_TOOL, { reply: { text: reply } }); // no analysis, no citations
   }
-  const final = scripted.finalToolCall(FINAL_TOOL, outcome(sourceId, reply));
+  const final = scripted.finalToolCall(FINAL_TOOL, salesTurnOutcome(reply, sourceId));
   return text.includes('[slow]') ? scripted.slow(final, 150) : final;
 }
 

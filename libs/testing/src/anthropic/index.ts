@@ -17,3 +17,4 @@ export {
   lastUserText,
   toolResultsOf,
 } from './wire';
+export * from './sales-script';
