@@ -5,12 +5,14 @@
 // local server on 127.0.0.1:5432, or else an embedded PostgreSQL started for the run).
 //
 //   npm test                       everything
-//   npm test -- --only unit        one stage: static | unit | integration | e2e (repeatable)
+//   npm test -- --only unit        one stage: static | unit | integration | e2e | browser (repeatable)
 import { parseArgs } from 'node:util';
 import { ensureBuilt, ensureDependencies, log, postgresReachable, run, ROOT } from './lib/project.mjs';
 
 const { values } = parseArgs({ options: { only: { type: 'string', multiple: true } } });
-const stages = new Set(values.only?.length ? values.only : ['static', 'unit', 'integration', 'e2e']);
+const stages = new Set(
+  values.only?.length ? values.only : ['static', 'unit', 'integration', 'e2e', 'browser'],
+);
 const results = [];
 
 async function stage(name, command, args, env = {}) {
@@ -94,6 +96,13 @@ async function main() {
     } finally {
       await infra.stop();
     }
+  }
+  if (stages.has('browser')) {
+    // The console in Debian's Chromium against the embedded mode (its own PostgreSQL, no Kafka).
+    ok =
+      (await stage('browser: chromium', 'node', ['scripts/browser.mjs', 'ensure'])) &&
+      (await stage('browser tests', 'npx', ['jest', '-c', 'jest.browser.config.js'])) &&
+      ok;
   }
   log('test', '── summary');
   for (const r of results) log('test', `${r.ok ? 'PASS' : 'FAIL'}  ${r.name} (${r.seconds}s)`);

@@ -241,11 +241,20 @@ describe('the orchestrator on Claude (Anthropic-compatible test server)', () => 
           stack.waitReady('orchestrator', 120_000),
         ]);
         await until(events, turn.body.turnId, 'evaluation.completed', 120_000);
-        const replies = await db.query<{ n: string }>(
-          'SELECT count(*) AS n FROM persistence.replies WHERE turn_id = $1',
-          [turn.body.turnId],
+        // Persistence consumes on its own: wait until it stored the reply, then check there is one.
+        const replies = await eventually(
+          async () => {
+            const res = await db.query<{ n: string }>(
+              'SELECT count(*) AS n FROM persistence.replies WHERE turn_id = $1',
+              [turn.body.turnId],
+            );
+            const n = Number(res.rows[0].n);
+            return n > 0 ? n : undefined;
+          },
+          30_000,
+          'the reply in persistence',
         );
-        expect(Number(replies.rows[0].n)).toBe(1);
+        expect(replies).toBe(1);
         expect(events.namesForTurn(turn.body.turnId).filter((n) => n === 'reply.generated')).toHaveLength(1);
         events.close();
       }),

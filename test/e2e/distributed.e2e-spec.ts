@@ -88,6 +88,40 @@ describe('distributed mode: five processes on Kafka and PostgreSQL', () => {
     expect(gatewayLog).toContain(`"trace_id":"${result.traceId}"`);
   });
 
+  it('serves Prometheus metrics of the turns on every service', async () => {
+    const scrape = async (service: (typeof SERVICES)[number]): Promise<string> => {
+      const res = await fetch(`http://127.0.0.1:${stack.ports[service]}/metrics`);
+      expect({ service, status: res.status }).toEqual({ service, status: 200 });
+      return res.text();
+    };
+    const evaluator = await scrape('evaluator');
+    // Two evaluated replies of the scenario (at least): the total stage histogram counts them.
+    const total = /^sales_turn_stage_duration_count\{[^}]*stage="total"[^}]*\} (\d+)/m.exec(evaluator);
+    expect(Number(total?.[1])).toBeGreaterThanOrEqual(2);
+    expect(evaluator).toMatch(/^sales_evaluation_groundedness_count\{/m);
+    const persistence = await scrape('persistence');
+    expect(persistence).toMatch(
+      /^sales_messaging_process_duration_count\{[^}]*messaging_delivery_outcome="handled"[^}]*\} [1-9]/m,
+    );
+    expect(persistence).toMatch(/^messaging_kafka_consumer_lag\{/m);
+    for (const service of ['gateway', 'orchestrator', 'tool-runner'] as const) {
+      expect(await scrape(service)).toContain('target_info');
+    }
+  });
+
+  it('logs each stored interaction once, redacted, with its trace id', () => {
+    const interactions = (processes.get('persistence')?.output ?? [])
+      .filter((line) => line.includes('"event":"interaction"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((r) => r.conversationId === result.conversationId);
+    // Three turns (two of the prospect, one of the rep) and the two replies to the prospect.
+    expect(interactions.filter((r) => r.kind === 'turn.received')).toHaveLength(3);
+    expect(interactions.filter((r) => r.kind === 'reply.generated')).toHaveLength(2);
+    const first = interactions.find((r) => r.kind === 'turn.received' && r.sequence === 1);
+    expect(first?.trace_id).toBe(result.traceId);
+    expect(first?.text).toContain('PostHog');
+  });
+
   it('completes a turn exactly once when the tool-runner and the orchestrator crash mid-turn', async () => {
     const client = new Client({ connectionString: stack.database.url });
     await client.connect();
@@ -118,13 +152,23 @@ describe('distributed mode: five processes on Kafka and PostgreSQL', () => {
       );
       const rows = async (sql: string): Promise<number> =>
         Number((await client.query<{ n: string }>(sql, [turnId])).rows[0].n);
-      expect({
+      const counts = async () => ({
         replies: await rows('SELECT count(*) AS n FROM persistence.replies WHERE turn_id = $1'),
         evaluations: await rows('SELECT count(*) AS n FROM persistence.evaluations WHERE turn_id = $1'),
         toolRuns: await rows(
           'SELECT count(*) AS n FROM tool_runner.tool_executions WHERE id IN (SELECT id FROM persistence.tool_calls WHERE turn_id = $1)',
         ),
-      }).toEqual({ replies: 1, evaluations: 1, toolRuns: 2 });
+      });
+      // Persistence consumes on its own: the gateway may stream the evaluation before it is stored there.
+      const stored = await eventually(
+        async () => {
+          const now = await counts();
+          return now.replies > 0 && now.evaluations > 0 && now.toolRuns >= 2 ? now : undefined;
+        },
+        30_000,
+        'the reply, evaluation and tool calls of the turn in persistence',
+      );
+      expect(stored).toEqual({ replies: 1, evaluations: 1, toolRuns: 2 });
       // The client saw exactly one reply for the turn.
       expect(result.events.namesForTurn(turnId).filter((n) => n === 'reply.generated')).toHaveLength(1);
     } catch (error) {
@@ -180,5 +224,76 @@ describe('distributed mode: five processes on Kafka and PostgreSQL', () => {
     const removedAgain = await tenantA.request('DELETE', `/v1/knowledge/documents/${encoded}`);
     expect(removedAgain.status).toBe(404);
     await removedAgain.body?.cancel();
+  });
+
+  it('finds the conversation through search and analytics, scoped to its tenant', async () => {
+    const found = await tenantA.json<{ items: { id: string }[] }>('GET', '/v1/conversations?q=Mixpanel');
+    expect(found.status).toBe(200);
+    expect(found.body.items.map((c) => c.id)).toContain(result.conversationId);
+    const hidden = await tenantB.json<{ items: { id: string }[] }>('GET', '/v1/conversations?q=Mixpanel');
+    expect(hidden.body.items).toEqual([]);
+    const objections = await tenantA.json<{ items: { type: string; count: number }[] }>(
+      'GET',
+      '/v1/analytics/objections',
+    );
+    expect(objections.status).toBe(200);
+    expect(objections.body.items.map((o) => o.type)).toContain('price');
+    const bad = await tenantA.json<{ title: string }>('GET', '/v1/analytics/sentiment?bucket=year');
+    expect(bad.status).toBe(400);
+  });
+
+  it('deletes the conversation from every service, leaving only tombstones', async () => {
+    const id = result.conversationId;
+    const deleted = await tenantA.json<{ status: string }>('DELETE', `/v1/conversations/${id}`);
+    expect(deleted.status).toBe(202);
+    const client = new Client({ connectionString: stack.database.url });
+    await client.connect();
+    try {
+      // Every row of every service's tables, as text, that mentions the conversation.
+      const mentions = async (): Promise<string[]> => {
+        const tables = await client.query<{ table_schema: string; table_name: string }>(
+          `SELECT table_schema, table_name FROM information_schema.tables
+           WHERE table_schema IN ('gateway', 'persistence', 'orchestrator', 'tool_runner', 'evaluator')
+             AND table_type = 'BASE TABLE' AND table_name NOT IN ('deleted_conversations', 'migrations')`,
+        );
+        const found: string[] = [];
+        for (const { table_schema: schema, table_name: table } of tables.rows) {
+          const hits = await client.query<{ n: string }>(
+            `SELECT count(*) AS n FROM "${schema}"."${table}" t WHERE row_to_json(t)::text LIKE $1`,
+            [`%${id}%`],
+          );
+          if (Number(hits.rows[0].n) > 0) found.push(`${schema}.${table}`);
+        }
+        return found;
+      };
+      expect((await mentions()).length).toBeGreaterThan(0);
+      let left: string[] = [];
+      await eventually(
+        async () => {
+          left = await mentions();
+          return left.length === 0 ? true : undefined;
+        },
+        30_000,
+        'every service to delete the conversation',
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}; rows left in ${left.join(', ')}\n${failureOutput()}`);
+      });
+      const tombstones = await client.query<{ table_schema: string }>(
+        `SELECT table_schema FROM information_schema.tables WHERE table_name = 'deleted_conversations'`,
+      );
+      for (const { table_schema: schema } of tombstones.rows) {
+        const rows = await client.query(
+          `SELECT 1 FROM "${schema}"."deleted_conversations" WHERE conversation_id = $1`,
+          [id],
+        );
+        expect({ schema, rows: rows.rowCount }).toEqual({ schema, rows: 1 });
+      }
+    } finally {
+      await client.end();
+    }
+    const gone = await tenantA.json<{ status: number }>('GET', `/v1/conversations/${id}`);
+    expect(gone.status).toBe(410);
+    const other = await tenantB.json<{ status: number }>('GET', `/v1/conversations/${id}`);
+    expect(other.status).toBe(404);
   });
 });

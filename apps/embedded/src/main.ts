@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   const banner = [
     '',
     `  Sales agent backend (embedded mode) is running at ${url}`,
+    `  Web console:         ${url}/console/ ("Use development key" signs in)`,
     `  API docs:            ${url}/docs`,
     `  Development API key: ${key}`,
     '',

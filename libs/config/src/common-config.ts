@@ -20,6 +20,14 @@ export const CommonConfigSchema = z.object({
     'Where a consumer starts on a partition without a committed offset: the beginning (no event missed) or ' +
       'the end (events published there while no offset was committed are skipped: development only)',
   ),
+  KAFKA_CONSUMER_BATCH_SIZE: envInt(50, 1, 10000).describe(
+    'Records of one partition handled in one transaction and one offset commit, for services that consume ' +
+      'in batches (persistence); 1 delivers record by record',
+  ),
+  KAFKA_CONSUMER_BATCH_TRANSACTIONS: envInt(4, 1, 64).describe(
+    'Chunk transactions a batched consumer runs at once (chunks whose events lock the same conversation ' +
+      'never run at once)',
+  ),
   KAFKA_TOPIC_PARTITIONS: envInt(3, 1, 1000),
   KAFKA_REPLICATION_FACTOR: envInt(1, 1, 10),
   MESSAGING_MAX_ATTEMPTS: envInt(4, 1, 20).describe('Handler attempts before a message is dead-lettered'),

@@ -1,6 +1,11 @@
 import type { EventDefinition } from './event-definition';
 import { AlertRaised } from './events/alert-raised';
 import { AnalysisCompleted } from './events/analysis-completed';
+import { ConversationDeleted } from './events/conversation-deleted';
+import { ConversationFeedbackSubmitted } from './events/conversation-feedback-submitted';
+import { ConversationEnded } from './events/conversation-ended';
+import { ConversationEvaluated } from './events/conversation-evaluated';
+import { ConversationSnapshot } from './events/conversation-snapshot';
 import { ConversationStarted } from './events/conversation-started';
 import { CrmChangeApplied, CrmChangeProposed, CrmChangeRejected } from './events/crm-change-events';
 import { EvaluationCompleted } from './events/evaluation-completed';
@@ -14,6 +19,9 @@ import type { TopicDefinition } from './topics';
 /** Every event of the system. The AsyncAPI document and JSON Schemas are generated from this list. */
 export const ALL_EVENTS: readonly EventDefinition[] = [
   ConversationStarted,
+  ConversationDeleted,
+  ConversationEnded,
+  ConversationSnapshot,
   TurnReceived,
   ToolRequested,
   ToolCompleted,
@@ -23,7 +31,9 @@ export const ALL_EVENTS: readonly EventDefinition[] = [
   ReplyGenerated,
   TurnFailed,
   EvaluationCompleted,
+  ConversationEvaluated,
   FeedbackSubmitted,
+  ConversationFeedbackSubmitted,
   AlertRaised,
   CrmChangeProposed,
   CrmChangeApplied,

@@ -9,19 +9,36 @@ export interface TopicDefinition {
   readonly name: string;
   readonly visibility: TopicVisibility;
   readonly description: string;
+  /**
+   * Log-compacted (`cleanup.policy=compact`): Kafka keeps the newest record per key, and a record with a key
+   * and no value (a tombstone) removes the key. Its dead-letter topic is not compacted.
+   */
+  readonly compacted?: boolean;
 }
 
-const topic = (name: string, visibility: TopicVisibility, description: string): TopicDefinition => ({
+const topic = (
+  name: string,
+  visibility: TopicVisibility,
+  description: string,
+  options: { compacted?: boolean } = {},
+): TopicDefinition => ({
   name,
   visibility,
   description,
+  ...(options.compacted ? { compacted: true } : {}),
 });
 
 export const Topics = {
   conversationLifecycle: topic(
     'sales.conversation.lifecycle.v1',
     'public',
-    'Conversation lifecycle: a conversation was started.',
+    'Conversation lifecycle: a conversation was started, or deleted.',
+  ),
+  conversationState: topic(
+    'sales.conversation.state.v1',
+    'public',
+    'The latest state of each conversation (compacted, keyed by conversation id; a tombstone once deleted).',
+    { compacted: true },
   ),
   turns: topic(
     'sales.conversation.turns.v1',
@@ -54,4 +71,8 @@ export type TopicName = (typeof Topics)[TopicKey]['name'];
 export const ALL_TOPICS: readonly TopicDefinition[] = Object.values(Topics);
 
 /** Dead-letter topic of a topic: messages that failed validation or kept failing, with the reason in headers. */
+export function topicByName(name: string): TopicDefinition | undefined {
+  return ALL_TOPICS.find((t) => t.name === name);
+}
+
 export const deadLetterTopic = (topicName: string): string => `${topicName}.dlq`;

@@ -9,3 +9,6 @@ export { ConversationReadController, CONVERSATION_RECORD_PATH } from './reading/
 export * from './reading/conversation-view.schema';
 export * from './client/conversation-record.client';
 export { ConversationTenantMismatchError } from './errors';
+export * from './export';
+export * from './analytics';
+export * from './alerts';

@@ -1,3 +1,4 @@
+import type { MigrationInterface } from 'typeorm';
 import { newId } from '@lib/contracts';
 import { revertAllMigrations, runMigrations } from '@lib/database';
 import { createMigratedDatabase, type MigratedServiceDatabase } from '@lib/testing';
@@ -6,15 +7,30 @@ import { PERSISTENCE_DATABASE, PERSISTENCE_SCHEMA } from './index';
 const RECORD_TABLES = [
   'alerts',
   'analyses',
+  'analysis_entities',
+  'analysis_intents',
+  'analysis_objections',
+  'conversation_evaluations',
+  'conversation_feedback',
+  'conversation_snapshots',
   'conversations',
   'crm_changes',
+  'deleted_conversations',
   'evaluations',
   'feedback',
   'replies',
+  'stage_transitions',
   'tool_calls',
   'turn_failures',
   'turns',
 ];
+
+/** The migrations' names, in order. */
+const MIGRATION_NAMES = (PERSISTENCE_DATABASE.migrations as (new () => MigrationInterface)[]).map(
+  (m) => new m().name ?? m.name,
+);
+/** The names of `name` and every migration after it. */
+const fromMigration = (name: string): string[] => MIGRATION_NAMES.slice(MIGRATION_NAMES.indexOf(name));
 
 const USAGE_COLUMNS = ['cache_read_tokens', 'cache_write_tokens', 'cost_usd', 'latency_ms', 'model_calls'];
 
@@ -89,33 +105,67 @@ describe('persistence migrations', () => {
     );
     const before = await replyColumns();
 
-    // The CRM changes table came after the usage columns: revert it first.
-    await db.dataSource.undoLastMigration({ transaction: 'each' });
-    await db.dataSource.undoLastMigration({ transaction: 'each' });
-    expect(await replyColumns()).toEqual(before.filter((c) => !USAGE_COLUMNS.includes(c)));
+    // Later migrations came after the usage columns: revert them first.
+    const reapplied = fromMigration('AddReplyUsage1764000004000');
+    for (const _ of reapplied) await db.dataSource.undoLastMigration({ transaction: 'each' });
+    // prompt_version comes with a later migration.
+    expect(await replyColumns()).toEqual(
+      before.filter((c) => !USAGE_COLUMNS.includes(c) && c !== 'prompt_version'),
+    );
     const kept: { id: string }[] = await db.dataSource.query(
       `SELECT "id" FROM "${PERSISTENCE_SCHEMA}"."replies" WHERE "id" = $1`,
       [replyId],
     );
     expect(kept).toEqual([{ id: replyId }]);
 
-    expect(await runMigrations(db.dataSource, PERSISTENCE_SCHEMA)).toEqual([
-      'AddReplyUsage1764000004000',
-      'CreateCrmChanges1764000005000',
-    ]);
+    expect(await runMigrations(db.dataSource, PERSISTENCE_SCHEMA)).toEqual(reapplied);
     expect(await replyColumns()).toEqual(before);
   });
 
+  it('backfills the prompt version of stored replies, and its down keeps the rows', async () => {
+    const replyId = newId();
+    const turnId = newId();
+    await db.dataSource.query(
+      `INSERT INTO "${PERSISTENCE_SCHEMA}"."turns" ("id", "conversation_id", "tenant_id", "sequence", "role",
+         "text", "received_at", "redacted_text", "word_count", "token_count")
+       VALUES ($1, $2, 'tenant-m', 1, 'prospect', 'hello there', now(), 'hello there', 2, 3)`,
+      [turnId, newId()],
+    );
+    const reapplied = fromMigration('ExtendRecordForAnalytics1764000006000');
+    for (const _ of reapplied) await db.dataSource.undoLastMigration({ transaction: 'each' });
+    await db.dataSource.query(
+      `INSERT INTO "${PERSISTENCE_SCHEMA}"."replies" ("id", "turn_id", "conversation_id", "tenant_id", "kind",
+         "text", "citations", "model", "input_tokens", "output_tokens", "generated_at")
+       VALUES ($1, $2, $3, 'tenant-m', 'reply', 'hi', '[]',
+         '{"provider":"offline","name":"rules","promptVersion":"sales-assistant-v1"}', 1, 2, now())`,
+      [replyId, newId(), newId()],
+    );
+    const turns: { id: string }[] = await db.dataSource.query(
+      `SELECT "id" FROM "${PERSISTENCE_SCHEMA}"."turns" WHERE "id" = $1`,
+      [turnId],
+    );
+    expect(turns).toEqual([{ id: turnId }]);
+
+    expect(await runMigrations(db.dataSource, PERSISTENCE_SCHEMA)).toEqual(reapplied);
+    const rows: { prompt_version: string }[] = await db.dataSource.query(
+      `SELECT "prompt_version" FROM "${PERSISTENCE_SCHEMA}"."replies" WHERE "id" = $1`,
+      [replyId],
+    );
+    expect(rows).toEqual([{ prompt_version: 'sales-assistant-v1' }]);
+  });
+
   it('reverts every migration, leaving only the migrations table, then applies them again', async () => {
-    expect(await revertAllMigrations(db.dataSource)).toBe(4);
+    expect(await revertAllMigrations(db.dataSource)).toBe(MIGRATION_NAMES.length);
     expect(await tables()).toEqual(['migrations']);
 
     const applied = await runMigrations(db.dataSource, PERSISTENCE_SCHEMA);
-    expect(applied).toEqual([
+    expect(applied).toEqual(MIGRATION_NAMES);
+    expect(MIGRATION_NAMES.slice(0, 5)).toEqual([
       'MessagingTables1764000000000',
       'CreateConversationRecord1764000003000',
       'AddReplyUsage1764000004000',
       'CreateCrmChanges1764000005000',
+      'ExtendRecordForAnalytics1764000006000',
     ]);
     expect(await tables()).toEqual(['inbox', 'migrations', 'outbox', ...RECORD_TABLES].sort());
     const pending = await db.dataSource.driver.createSchemaBuilder().log();

@@ -9,4 +9,6 @@ export const persistenceService: ServiceDefinition = {
   module: ConversationRecordModule,
   defaultPort: 3103,
   delivery: 'shared',
+  // Database-only handlers that lock per conversation: chunks of records share one transaction (Kafka).
+  batchDelivery: true,
 };

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import type { ModelInfo } from '@lib/contracts';
+import { JudgeResult, PolicyFlag, type ModelInfo } from '@lib/contracts';
 import { UnitOfWork } from '@lib/database';
+import { lockAndCheckDeleted } from './deletion/deleted-conversations';
 
 export interface EvaluationRecord {
   readonly evaluationId: string;
@@ -20,6 +21,11 @@ export interface EvaluationRecord {
   readonly promptVersion: string;
   readonly model: ModelInfo;
   readonly evaluatedAt: Date;
+  /** Relevance to the prospect's message; undefined when the message was not received before the reply. */
+  readonly relevance?: number;
+  readonly policyFlags: readonly PolicyFlag[];
+  readonly judge?: JudgeResult;
+  readonly usage?: { inputTokens: number; outputTokens: number; costUsd?: number };
 }
 
 const Row = z.object({
@@ -38,6 +44,12 @@ const Row = z.object({
   prompt_version: z.string(),
   model: z.object({ provider: z.string(), name: z.string(), promptVersion: z.string() }),
   evaluated_at: z.date(),
+  relevance: z.number().nullable(),
+  policy_flags: z.array(PolicyFlag),
+  judge: JudgeResult.nullable(),
+  usage: z
+    .object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number().optional() })
+    .nullable(),
 });
 
 const TABLE = '"evaluator"."evaluations"';
@@ -50,13 +62,18 @@ export class EvaluationRepository {
     return this.uow.run(() => work());
   }
 
+  /** Locks the conversation until the transaction ends; true when it was deleted (nothing to evaluate). */
+  isConversationDeleted(conversationId: string): Promise<boolean> {
+    return lockAndCheckDeleted(this.uow.manager, conversationId);
+  }
+
   /** Stores the evaluation; false when the reply was already evaluated. */
   async insert(e: EvaluationRecord): Promise<boolean> {
     const rows: unknown[] = await this.uow.manager.query(
       `INSERT INTO ${TABLE} ("evaluation_id", "reply_id", "conversation_id", "turn_id", "tenant_id", "groundedness",
          "grounded", "citation_validity", "schema_valid", "total_ms", "latency", "details", "prompt_version",
-         "model", "evaluated_at")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         "model", "evaluated_at", "relevance", "policy_flags", "judge", "usage")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
        ON CONFLICT DO NOTHING RETURNING "evaluation_id"`,
       [
         e.evaluationId,
@@ -74,6 +91,10 @@ export class EvaluationRepository {
         e.promptVersion,
         JSON.stringify(e.model),
         e.evaluatedAt,
+        e.relevance ?? null,
+        JSON.stringify(e.policyFlags),
+        e.judge === undefined ? null : JSON.stringify(e.judge),
+        e.usage === undefined ? null : JSON.stringify(e.usage),
       ],
     );
     return rows.length > 0;
@@ -101,6 +122,10 @@ export class EvaluationRepository {
       promptVersion: r.prompt_version,
       model: r.model,
       evaluatedAt: r.evaluated_at,
+      policyFlags: r.policy_flags,
+      ...(r.relevance === null ? {} : { relevance: r.relevance }),
+      ...(r.judge === null ? {} : { judge: r.judge }),
+      ...(r.usage === null ? {} : { usage: r.usage }),
     };
   }
 

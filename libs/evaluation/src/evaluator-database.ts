@@ -1,5 +1,8 @@
 import { messagingTablesMigration, type ServiceDatabase } from '@lib/database';
+import { EvaluatorConversationDeletion1764000107500 } from './migrations/conversation-deletion.migration';
+import { EvaluatorConversationFacts1764000108600 } from './migrations/conversation-facts.migration';
 import { CreateEvaluations1764000104000 } from './migrations/create-evaluations.migration';
+import { EvaluatorReplyPolicy1764000108200 } from './migrations/reply-policy.migration';
 
 export const EVALUATOR_SCHEMA = 'evaluator';
 
@@ -7,5 +10,11 @@ export const EVALUATOR_SCHEMA = 'evaluator';
 export const EVALUATOR_DATABASE: ServiceDatabase = {
   schema: EVALUATOR_SCHEMA,
   entities: [],
-  migrations: [messagingTablesMigration(EVALUATOR_SCHEMA), CreateEvaluations1764000104000],
+  migrations: [
+    messagingTablesMigration(EVALUATOR_SCHEMA),
+    CreateEvaluations1764000104000,
+    EvaluatorConversationDeletion1764000107500,
+    EvaluatorReplyPolicy1764000108200,
+    EvaluatorConversationFacts1764000108600,
+  ],
 };

@@ -343,6 +343,28 @@ describe('gateway HTTP API (PostgreSQL, Nest HTTP app)', () => {
         body: { role: 'rep', text: 'Let me check.' },
       });
       expect(second.body.sequence).toBe(2);
+      expect(sink.ofType(TurnReceived).at(-1)?.envelope.data).not.toHaveProperty('suggestion');
+    });
+
+    it("passes the suggestion a rep's turn sends on to TurnReceived, and refuses it on a prospect turn", async () => {
+      const id = await startConversation(keyA);
+      const replyId = '0195f3a0-0000-7000-8000-0000000000aa';
+      const sent = await call('POST', `/v1/conversations/${id}/turns`, {
+        key: keyA,
+        body: { role: 'rep', text: 'Our Pro plan is $450 a month.', suggestion: { replyId } },
+      });
+      expect(sent.status).toBe(202);
+      const published = sink
+        .ofType(TurnReceived)
+        .find((s) => (s.envelope.data as { turnId: string }).turnId === sent.body.turnId);
+      expect(published?.envelope.data).toMatchObject({ role: 'rep', suggestion: { replyId } });
+
+      const refused = await call('POST', `/v1/conversations/${id}/turns`, {
+        key: keyA,
+        body: { role: 'prospect', text: 'Hi', suggestion: { replyId } },
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ errors: [{ field: 'suggestion' }] });
     });
 
     it('gives the same turn for the same Idempotency-Key, without a second turn', async () => {

@@ -14,6 +14,16 @@ export const GatewayConfigSchema = AccessConfigSchema.extend({
     .describe("Base URL of the tool-runner's internal CRM proposals API"),
   MAX_WAIT_SECONDS: envInt(30, 0, 30).describe('Upper bound of ?wait on turn submission'),
   SSE_HEARTBEAT_SECONDS: envInt(15, 1, 300).describe('Interval of the SSE keep-alive comment'),
+  RETENTION_SWEEP_INTERVAL_MS: envInt(3_600_000, 0, 7 * 24 * 3_600_000)
+    .refine((ms) => ms === 0 || ms >= 1000, 'must be 0 (no sweep) or at least 1000')
+    .describe('How often conversations past their tenant retention period are deleted; 0: never'),
+  CONSOLE_TRACE_VIEWER_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe(
+      'Base URL of a trace viewer (e.g. Jaeger): the console links each turn to <url>/trace/<traceId>',
+    ),
+  RETENTION_SWEEP_BATCH: envInt(500, 1, 10_000).describe('Most conversations one retention sweep deletes'),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 

@@ -25,6 +25,7 @@ describe('gateway migrations', () => {
     expect(await tables()).toEqual([
       'api_keys',
       'conversations',
+      'deleted_conversations',
       'inbox',
       'migrations',
       'outbox',
@@ -32,15 +33,17 @@ describe('gateway migrations', () => {
       'turns',
     ]);
 
-    expect(await revertAllMigrations(db.dataSource)).toBe(3);
+    expect(await revertAllMigrations(db.dataSource)).toBe(5);
     expect(await tables()).toEqual(['migrations']);
 
     expect(await runMigrations(db.dataSource, GATEWAY_SCHEMA)).toEqual([
       'MessagingTables1764000000000',
       'CreateAccess1764000001000',
       'CreateGatewayConversations1764000002000',
+      'GatewayConversationDeletion1764000007200',
+      'GatewayConversationEnd1764000008310',
     ]);
-    expect(await tables()).toHaveLength(7);
+    expect(await tables()).toHaveLength(8);
   });
 
   it('keep one turn per idempotency key and per sequence in a conversation', async () => {

@@ -7,6 +7,7 @@ import { InProcessEventTransport } from './in-process/in-process-event-transport
 import type { EnsureTopicsOptions } from './kafka/ensure-topics';
 import { KafkaEventTransport } from './kafka/kafka-event-transport';
 import { KafkaRecordSink } from './kafka/kafka-record-sink';
+import type { BatchOptions } from './pipeline/batch-delivery';
 import type { RetryOptions } from './pipeline/retry-options';
 
 export type TransportKind = 'kafka' | 'in-process';
@@ -46,6 +47,12 @@ export interface EventTransportOptions {
   };
   readonly bus?: InProcessEventBus;
   readonly retry?: Partial<RetryOptions>;
+  /**
+   * Batched delivery, Kafka and `shared` delivery only: up to `maxRecords` records of a partition in one
+   * inbox transaction and one offset commit, record by record again when a chunk fails. For services whose
+   * handlers only write to their database (persistence); the in-process transport ignores it.
+   */
+  readonly batch?: BatchOptions;
   readonly shutdownTimeoutMs?: number;
 }
 
@@ -81,6 +88,7 @@ export function createEventTransport(options: EventTransportOptions): EventTrans
         partitionsConsumedConcurrently: options.kafka.partitionsConsumedConcurrently,
         ensureTopics: options.kafka.ensureTopics,
         shutdownTimeoutMs: options.shutdownTimeoutMs,
+        batch: shared ? options.batch : undefined,
       });
     }
     case 'in-process': {

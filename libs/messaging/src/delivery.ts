@@ -10,6 +10,13 @@ export abstract class InboxStore {
     event: EventEnvelope<unknown>,
     work: () => Promise<void>,
   ): Promise<'processed' | 'duplicate'>;
+
+  /**
+   * Optional: runs `work` in ONE transaction that every `runOnce` inside it joins (batched delivery). If
+   * `work` rejects, everything it did rolls back (inbox rows included) and the rejection is passed on. A
+   * store without it gets record-by-record delivery only.
+   */
+  runInTransaction?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -36,12 +43,30 @@ export const DeadLetterHeaders = {
 /** Why a message was dead-lettered. */
 export type DeadLetterReason = 'invalid_event' | 'handler_failed';
 
+/** A Kafka tombstone: a key and no value (headers are optional). */
+export interface TombstoneRecord {
+  readonly key: string;
+  readonly value: null;
+  readonly headers?: Record<string, string>;
+}
+
 /**
  * Sends already-encoded records to a topic and resolves once the transport acknowledged them
  * (Kafka: idempotent producer, acks=all). Used by the publisher and by the outbox relay.
  */
 export abstract class RecordSink {
   abstract send(topic: string, records: import('@lib/contracts').KafkaRecord[]): Promise<void>;
+
+  /**
+   * Sends tombstones (a key with no value: on a compacted topic Kafka then drops the key) and resolves once
+   * the transport acknowledged them. Not an event: no envelope, consumers skip them. Sinks that cannot send
+   * them (test doubles) refuse.
+   */
+  sendTombstones(topic: string, records: TombstoneRecord[]): Promise<void> {
+    return Promise.reject(
+      new Error(`${this.constructor.name} cannot send tombstones (${records.length} for ${topic})`),
+    );
+  }
 
   /** Releases the connection (Kafka: disconnects the producer). Called once, at shutdown. */
   async close(): Promise<void> {}

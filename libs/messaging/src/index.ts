@@ -4,15 +4,28 @@ export * from './default-event-publisher';
 export * from './on-event.decorator';
 export * from './delivery';
 export * from './event-transport';
-export { PermanentError, isPermanentError } from './pipeline/errors';
+export { DiscardedEventError, PermanentError, isDiscardedEvent, isPermanentError } from './pipeline/errors';
 export { DeliveryContext, type IncomingRecord } from './pipeline/incoming-record';
 export { DEFAULT_RETRY, type RetryOptions } from './pipeline/retry-options';
 export {
   MessageProcessor,
   type EventHandlerInvoker,
   type MessageProcessorOptions,
+  type DecodedChunk,
   type ProcessOutcome,
+  type TransactionAttempt,
 } from './pipeline/message-processor';
+export {
+  TransactionLimiter,
+  chunkRecords,
+  conversationLockKey,
+  deliverChunk,
+  type BatchOptions,
+  type ChunkDelivery,
+  type ChunkResult,
+  type LockKeyOf,
+  type LockKeys,
+} from './pipeline/batch-delivery';
 export {
   InProcessEventBus,
   type BusRecord,

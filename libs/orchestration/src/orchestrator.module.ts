@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { ServiceDefinition } from '@lib/runtime';
+import { OrchestratorConversationDeletedController } from './deletion/conversation-deleted.controller';
+import { OrchestratorConversationDeletion } from './deletion/conversation-deletion.service';
 import { LanguageModel } from './model/language-model';
 import { selectLanguageModel } from './model/model-selection';
 import { loadOrchestratorConfig, ORCHESTRATOR_CONFIG, type OrchestratorConfig } from './orchestrator.config';
@@ -15,7 +17,7 @@ import { TurnRepository } from './workflow/turn.repository';
  * offline rule engine (`selectLanguageModel`).
  */
 @Module({
-  controllers: [TurnEventsController],
+  controllers: [TurnEventsController, OrchestratorConversationDeletedController],
   providers: [
     { provide: ORCHESTRATOR_CONFIG, useFactory: () => loadOrchestratorConfig() },
     {
@@ -26,6 +28,7 @@ import { TurnRepository } from './workflow/turn.repository';
     TurnRepository,
     TurnWorkflow,
     TurnTimeoutSweeper,
+    OrchestratorConversationDeletion,
   ],
   exports: [TurnWorkflow, LanguageModel],
 })

@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { CommonConfigSchema, envInt, loadConfig } from '@lib/config';
 import { UnitOfWork } from '@lib/database';
-import { ensureDevelopmentTenant } from '@lib/gateway-api';
+import { ConsoleSettings, ensureDevelopmentTenant } from '@lib/gateway-api';
 import { InProcessEventBus } from '@lib/messaging';
 import { defaultKnowledgeBaseDir, KnowledgeIngestion, seedDemoCrm } from '@lib/tools';
 import { ensureDatabaseExists } from './database-bootstrap';
@@ -95,6 +95,8 @@ export async function startEmbeddedSystem(): Promise<EmbeddedSystem> {
 
     const apiKey = developmentApiKey(dataDir);
     const tenantId = await ensureDevelopmentTenant(gateway.app.get(UnitOfWork), apiKey);
+    // Embedded mode only: the console offers "Use development key" (GET /console/config.json).
+    gateway.app.get(ConsoleSettings).developmentApiKey = apiKey;
     const crm = toolRunner.app.get(UnitOfWork);
     await crm.run((manager) => seedDemoCrm(manager, tenantId));
     const kbDir = process.env.KNOWLEDGE_BASE_DIR ?? defaultKnowledgeBaseDir();

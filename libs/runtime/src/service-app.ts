@@ -7,6 +7,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { describeConfig, loadConfig, CommonConfigSchema, type CommonConfig } from '@lib/config';
 import { DatabaseModule } from '@lib/database';
 import {
+  conversationLockKey,
   createEventTransport,
   InboxStore,
   MessagingModule,
@@ -16,6 +17,7 @@ import {
 } from '@lib/messaging';
 import { HealthController, ReadinessRegistry } from './health';
 import { loggingModule } from './logging';
+import { MetricsController } from './metrics';
 import type { ServiceDefinition } from './service-definition';
 
 export interface ServiceAppOptions {
@@ -47,7 +49,7 @@ function rootModule(
   config: CommonConfig,
   options: ServiceAppOptions,
 ): DynamicModule {
-  @Module({ controllers: [HealthController], providers: [ReadinessRegistry] })
+  @Module({ controllers: [HealthController, MetricsController], providers: [ReadinessRegistry] })
   class ServiceRootModule {}
   return {
     module: ServiceRootModule,
@@ -100,6 +102,15 @@ export async function startService(
       initialDelayMs: config.MESSAGING_RETRY_INITIAL_MS,
       maxDelayMs: config.MESSAGING_RETRY_MAX_MS,
     },
+    batch:
+      definition.batchDelivery && config.KAFKA_CONSUMER_BATCH_SIZE > 1
+        ? {
+            maxRecords: config.KAFKA_CONSUMER_BATCH_SIZE,
+            concurrentTransactions: config.KAFKA_CONSUMER_BATCH_TRANSACTIONS,
+            lockKey:
+              definition.batchDelivery === true ? conversationLockKey : definition.batchDelivery.lockKey,
+          }
+        : undefined,
   });
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   app.get(ReadinessRegistry).register('events', () => transport.isReady?.() ?? true);

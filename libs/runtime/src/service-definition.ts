@@ -1,5 +1,6 @@
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import type { ServiceDatabase } from '@lib/database';
+import type { LockKeyOf } from '@lib/messaging';
 
 export type ServiceName = 'gateway' | 'orchestrator' | 'tool-runner' | 'persistence' | 'evaluator';
 
@@ -23,6 +24,15 @@ export interface ServiceDefinition {
    * `broadcast`: every instance sees every event (the gateway pushing events to its SSE clients).
    */
   readonly delivery: 'shared' | 'broadcast';
+  /**
+   * Kafka, `shared` only: consume in chunks of `KAFKA_CONSUMER_BATCH_SIZE` records per partition, each chunk
+   * in one transaction and one offset commit (record by record again when a chunk fails), up to
+   * `KAFKA_CONSUMER_BATCH_TRANSACTIONS` chunks at once when their lock keys are disjoint. `true`: the
+   * handlers lock per conversation (`conversationLockKey`); or say what they lock. Only for services whose
+   * handlers just write to their own database (persistence), never for handlers that call out (a model,
+   * tools): the records before a failing one in its chunk run twice.
+   */
+  readonly batchDelivery?: boolean | { readonly lockKey?: LockKeyOf };
   /** Service-specific HTTP setup before listening: body limits, exception filters, OpenAPI. */
   readonly configure?: (this: void, app: INestApplication) => void | Promise<void>;
 }

@@ -7,6 +7,7 @@ import { CreateCrm1764000201000 } from './migrations/create-crm.migration';
 import { CreateCrmProposals1764000210000 } from './migrations/create-crm-proposals.migration';
 import { CreateKnowledgeDocuments1764000220000 } from './migrations/create-knowledge-documents.migration';
 import { CreateToolExecutions1764000200000 } from './migrations/create-tool-executions.migration';
+import { ToolRunnerConversationDeletion1764000227400 } from './migrations/conversation-deletion.migration';
 
 export const TOOL_RUNNER_SCHEMA = 'tool_runner';
 
@@ -23,5 +24,7 @@ export const TOOL_RUNNER_DATABASE: ServiceDatabase = {
     // The embedded vector store's chunks (libs/retrieval), then the knowledge catalog and FAQ.
     CreateKnowledgeChunks1764000200000,
     CreateKnowledgeDocuments1764000220000,
+    // Conversation deletion: tombstones; the conversation of executions and shared documents.
+    ToolRunnerConversationDeletion1764000227400,
   ],
 };

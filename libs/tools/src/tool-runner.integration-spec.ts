@@ -32,6 +32,7 @@ import { CrmRepository } from './crm/crm.repository';
 import { seedDemoCrm } from './crm/demo-crm.seed';
 import { PostgresToolExecutionStore } from './execution/postgres-tool-execution.store';
 import { ToolExecutor } from './execution/tool-executor';
+import { ToolRunnerDeletedConversations } from './deletion/deleted-conversations';
 import { ToolCallService } from './handler/tool-call.service';
 import { ToolRequestsController } from './handler/tool-requests.controller';
 import { defaultKnowledgeBaseDir } from './knowledge-base/knowledge-base-dir';
@@ -108,6 +109,7 @@ describe('tool-runner migrations', () => {
         'crm_deal_stage_history',
         'crm_deals',
         'crm_tasks',
+        'deleted_conversations',
         'inbox',
         'knowledge_chunks',
         'knowledge_documents',
@@ -150,7 +152,10 @@ describe('ToolRequested handler (PostgreSQL inbox, audit table and outbox)', () 
   let sink: RecordingSink;
 
   const buildController = (events: EventPublisher): ToolRequestsController =>
-    new ToolRequestsController(new ToolCallService(executor, events));
+    new ToolRequestsController(
+      new ToolCallService(executor, events),
+      new ToolRunnerDeletedConversations(db.uow),
+    );
 
   /** What the transport does: validated envelope → inbox.runOnce → handler, in one unit of work. */
   const deliver = (event: EnvelopeOf<typeof ToolRequested>, handler = controller) =>

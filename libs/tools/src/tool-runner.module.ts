@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { loadConfig } from '@lib/config';
 import { ToolRunnerConfigSchema, type ToolRunnerConfig } from './config';
+import { ToolRunnerConversationDeletedController } from './deletion/conversation-deleted.controller';
+import { ToolRunnerConversationDeletion } from './deletion/conversation-deletion.service';
 import { crmLookupProspectTool } from './crm/crm-lookup-prospect.tool';
 import { CRM_TOOLS, crmControllers, crmProviders } from './crm/crm.providers';
 import { CrmRepository } from './crm/crm.repository';
@@ -26,7 +28,12 @@ export const TOOL_RUNNER_CONFIG = Symbol('TOOL_RUNNER_CONFIG');
  * and EventPublisher (MessagingModule), both global.
  */
 @Module({
-  controllers: [ToolRequestsController, KnowledgeDocumentsController, ...crmControllers],
+  controllers: [
+    ToolRequestsController,
+    KnowledgeDocumentsController,
+    ToolRunnerConversationDeletedController,
+    ...crmControllers,
+  ],
   providers: [
     { provide: TOOL_RUNNER_CONFIG, useFactory: (): ToolRunnerConfig => loadConfig(ToolRunnerConfigSchema) },
     ...knowledgeBaseProviders(TOOL_RUNNER_CONFIG),
@@ -54,6 +61,7 @@ export const TOOL_RUNNER_CONFIG = Symbol('TOOL_RUNNER_CONFIG');
         }),
     },
     ToolCallService,
+    ToolRunnerConversationDeletion,
   ],
   exports: [ToolExecutor, KnowledgeIngestion],
 })

@@ -80,7 +80,12 @@ export function buildAsyncApiDocument(version: string): JsonSchema {
       title: topic.name,
       description: `${topic.description} Visibility: ${topic.visibility}. Dead letters: ${deadLetterTopic(topic.name)}.`,
       messages: channelMessages,
-      bindings: { kafka: { bindingVersion: '0.5.0' } },
+      bindings: {
+        kafka: {
+          bindingVersion: '0.5.0',
+          ...(topic.compacted ? { topicConfiguration: { 'cleanup.policy': ['compact'] } } : {}),
+        },
+      },
     };
   }
 

@@ -46,6 +46,16 @@ export const ReplyGeneratedData = z.object({
     orchestrationStartedAt: IsoTime,
     toolsMs: z.number().nonnegative(),
     generationMs: z.number().nonnegative(),
+    tools: z
+      .array(
+        z.object({
+          tool: z.string().min(1),
+          toolCallId: Id,
+          durationMs: z.number().nonnegative(),
+        }),
+      )
+      .optional()
+      .describe("Each tool call's round trip as the orchestrator saw it: requested → result recorded"),
   }),
   generatedAt: IsoTime,
 });

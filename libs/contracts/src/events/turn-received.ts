@@ -11,6 +11,11 @@ export const TurnReceivedData = z.object({
   text: z.string().min(1).max(MAX_TURN_TEXT),
   /** A snapshot of the conversation's settings, so consumers need no lookup. */
   conversation: z.object({ mode: ConversationMode, prospect: ProspectRef }),
+  /**
+   * A rep's turn that sends an AI suggestion (assist mode): the reply it came from. The text may be the
+   * suggestion as is or edited; persistence tells accepted from edited by comparing them.
+   */
+  suggestion: z.object({ replyId: Id }).optional(),
   receivedAt: IsoTime,
 });
 export type TurnReceivedData = z.infer<typeof TurnReceivedData>;

@@ -1,8 +1,16 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { Analysis, DealStage, ModelInfo } from '@lib/contracts';
+import type { Analysis, DealStage, ModelInfo, NextBestAction } from '@lib/contracts';
 
 @Entity({ name: 'analyses' })
 @Index('analyses_tenant_conversation_idx', ['tenantId', 'conversationId'])
+// Covering: the sentiment trend reads it alone (migration 1764000006800).
+@Index('analyses_tenant_completed_sentiment_idx', [
+  'tenantId',
+  'completedAt',
+  'sentimentLabel',
+  'sentimentScore',
+  'conversationId',
+])
 export class AnalysisEntity {
   /** One analysis per turn: the first stored wins. */
   @PrimaryColumn({ name: 'turn_id', type: 'uuid', primaryKeyConstraintName: 'analyses_pkey' })
@@ -40,4 +48,11 @@ export class AnalysisEntity {
 
   @Column({ name: 'completed_at', type: 'timestamptz' })
   completedAt!: Date;
+
+  /** BANT and MEDDIC fields with evidence and confidence, as analysed at this turn. */
+  @Column({ name: 'qualification', type: 'jsonb', nullable: true })
+  qualification!: Analysis['qualification'] | null;
+
+  @Column({ name: 'next_best_actions', type: 'jsonb', nullable: true })
+  nextBestActions!: NextBestAction[] | null;
 }

@@ -4,6 +4,9 @@ export type Thumbs = 'up' | 'down';
 
 @Entity({ name: 'feedback' })
 @Index('feedback_tenant_conversation_idx', ['tenantId', 'conversationId'])
+@Index('feedback_tenant_submitted_idx', ['tenantId', 'submittedAt'])
+// Turn feedback joined to the replies by turn (migration 1764000008200).
+@Index('feedback_tenant_turn_idx', ['tenantId', 'turnId'])
 export class FeedbackEntity {
   @PrimaryColumn({ name: 'id', type: 'uuid', primaryKeyConstraintName: 'feedback_pkey' })
   id!: string;

@@ -1,5 +1,12 @@
 import { AlertEntity } from './alert.entity';
+import {
+  AnalysisEntityMentionEntity,
+  AnalysisIntentEntity,
+  AnalysisObjectionEntity,
+  StageTransitionEntity,
+} from './analysis-facts.entity';
 import { AnalysisEntity } from './analysis.entity';
+import { ConversationFeedbackEntity } from './conversation-feedback.entity';
 import { ConversationEntity } from './conversation.entity';
 import { CrmChangeEntity } from './crm-change.entity';
 import { EvaluationEntity } from './evaluation.entity';
@@ -10,7 +17,9 @@ import { TurnFailureEntity } from './turn-failure.entity';
 import { TurnEntity } from './turn.entity';
 
 export * from './alert.entity';
+export * from './analysis-facts.entity';
 export * from './analysis.entity';
+export * from './conversation-feedback.entity';
 export * from './conversation.entity';
 export * from './crm-change.entity';
 export * from './evaluation.entity';
@@ -29,6 +38,11 @@ export const CONVERSATION_RECORD_ENTITIES = [
   TurnFailureEntity,
   EvaluationEntity,
   FeedbackEntity,
+  ConversationFeedbackEntity,
   AlertEntity,
   CrmChangeEntity,
+  AnalysisIntentEntity,
+  AnalysisEntityMentionEntity,
+  AnalysisObjectionEntity,
+  StageTransitionEntity,
 ];

@@ -7,6 +7,8 @@ export type ReplyKind = 'reply' | 'suggestion';
 @Entity({ name: 'replies' })
 @Unique('replies_turn_id_key', ['turnId'])
 @Index('replies_tenant_conversation_idx', ['tenantId', 'conversationId'])
+// Covering: the rep table counts suggestions from it alone (migration 1764000006800).
+@Index('replies_tenant_generated_kind_idx', ['tenantId', 'generatedAt', 'kind', 'conversationId'])
 export class ReplyEntity {
   @PrimaryColumn({ name: 'id', type: 'uuid', primaryKeyConstraintName: 'replies_pkey' })
   id!: string;
@@ -32,6 +34,10 @@ export class ReplyEntity {
 
   @Column({ name: 'model', type: 'jsonb' })
   model!: ModelInfo;
+
+  /** `model.promptVersion` as a column: satisfaction and quality are compared per prompt version. */
+  @Column({ name: 'prompt_version', type: 'varchar', length: 64, nullable: true })
+  promptVersion!: string | null;
 
   @Column({ name: 'input_tokens', type: 'integer' })
   inputTokens!: number;

@@ -3,6 +3,7 @@ import { UnitOfWork } from '@lib/database';
 import {
   AlertRepository,
   AnalysisRepository,
+  ConversationProgressRepository,
   ConversationRepository,
   EvaluationRepository,
   FeedbackRepository,
@@ -27,6 +28,7 @@ export class ConversationReader {
     private readonly evaluations: EvaluationRepository,
     private readonly feedback: FeedbackRepository,
     private readonly alerts: AlertRepository,
+    private readonly progress: ConversationProgressRepository,
   ) {}
 
   /** The whole record of a conversation of the tenant, or undefined (also when another tenant owns it). */
@@ -47,6 +49,7 @@ export class ConversationReader {
       const evaluations = await this.evaluations.listByConversation(tenantId, conversationId);
       const feedback = await this.feedback.listByConversation(tenantId, conversationId);
       const alerts = await this.alerts.listByConversation(tenantId, conversationId);
+      const stageTransitions = await this.progress.listStageTransitions(tenantId, conversationId);
       return toConversationView({
         conversation,
         turns,
@@ -57,6 +60,7 @@ export class ConversationReader {
         evaluations,
         feedback,
         alerts,
+        stageTransitions,
       });
     });
   }

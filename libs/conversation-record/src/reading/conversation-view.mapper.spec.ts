@@ -27,6 +27,9 @@ const conversation: ConversationEntity = {
   startedAt: t(0),
   updatedAt: t(30),
   turnCount: 2,
+  crmContactId: null,
+  crmAccountId: null,
+  crmDealId: null,
 };
 
 const turn = (n: number): TurnEntity => ({
@@ -37,6 +40,11 @@ const turn = (n: number): TurnEntity => ({
   role: 'prospect',
   text: `turn ${n}`,
   receivedAt: t(n * 10),
+  redactedText: `turn ${n}`,
+  tokenCount: 2,
+  wordCount: 2,
+  suggestionReplyId: null,
+  suggestionDisposition: null,
 });
 
 const analysis: AnalysisEntity = {
@@ -52,6 +60,8 @@ const analysis: AnalysisEntity = {
   stage: 'discovery',
   model: { provider: 'offline', name: 'rules', promptVersion: 'v1' },
   completedAt: t(11),
+  qualification: null,
+  nextBestActions: null,
 };
 
 const reply: ReplyEntity = {
@@ -63,6 +73,7 @@ const reply: ReplyEntity = {
   text: 'hello',
   citations: [],
   model: { provider: 'offline', name: 'rules', promptVersion: 'v1' },
+  promptVersion: 'v1',
   inputTokens: 10,
   outputTokens: 5,
   // A reply stored before usage beyond input/output tokens was recorded.
@@ -101,6 +112,13 @@ const evaluation = (id: string, at: Date): EvaluationEntity => ({
   promptVersion: 'v1',
   evaluator: { name: 'rules', version: '1' },
   evaluatedAt: at,
+  relevance: null,
+  policyFlags: null,
+  judge: null,
+  model: null,
+  inputTokens: null,
+  outputTokens: null,
+  costUsd: null,
 });
 
 const feedback = (id: string, turn: number, at: Date): FeedbackEntity => ({
@@ -179,6 +197,14 @@ describe('toConversationView', () => {
     expect(ConversationView.parse(view)).toEqual(view);
   });
 
+  it("gives each turn its trace id when it has one, for the console's trace links", () => {
+    const traced = { ...turn(1), traceId: '4bf92f3577b34da6a3ce929d0e0e4736' };
+    const view = toConversationView(rows({ turns: [turn(2), traced] }));
+    expect(view.turns[0].traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(view.turns[1]).not.toHaveProperty('traceId');
+    expect(ConversationView.safeParse(view).success).toBe(true);
+  });
+
   it('produces a view that satisfies the published schema', () => {
     const view = toConversationView(
       rows({
@@ -241,6 +267,97 @@ describe('toConversationView', () => {
       startedAt: t(0).toISOString(),
       updatedAt: t(30).toISOString(),
       turnCount: 2,
+      crm: { contactId: null, accountId: null, dealId: null },
     });
+    const withCrm = { ...conversation, crmContactId: 'c-1', crmAccountId: 'a-1', crmDealId: 'd-1' };
+    expect(toConversationView(rows({ conversation: withCrm })).conversation.crm).toEqual({
+      contactId: 'c-1',
+      accountId: 'a-1',
+      dealId: 'd-1',
+    });
+  });
+
+  it("shows a turn's redacted text, counts and the suggestion it sent, and leaves out what is unknown", () => {
+    const rep: TurnEntity = {
+      ...turn(2),
+      role: 'rep',
+      text: 'Call Dana at 555-0100',
+      redactedText: 'Call [NAME] at [PHONE]',
+      wordCount: 4,
+      tokenCount: 6,
+      suggestionReplyId: reply.id,
+      suggestionDisposition: null,
+    };
+    const older: TurnEntity = { ...turn(1), redactedText: null, wordCount: null, tokenCount: null };
+    const view = toConversationView(rows({ turns: [older, rep] }));
+    expect(view.turns[1]).toMatchObject({
+      redactedText: 'Call [NAME] at [PHONE]',
+      wordCount: 4,
+      tokenCount: 6,
+      suggestion: { replyId: reply.id, disposition: null },
+    });
+    // A turn stored before these facts were recorded keeps its former shape.
+    for (const key of ['redactedText', 'wordCount', 'tokenCount', 'suggestion'])
+      expect(view.turns[0]).not.toHaveProperty(key);
+    expect(ConversationView.parse(view)).toEqual(view);
+
+    const decided = toConversationView(rows({ turns: [{ ...rep, suggestionDisposition: 'edited' }] }));
+    expect(decided.turns[0].suggestion).toEqual({ replyId: reply.id, disposition: 'edited' });
+  });
+
+  it("shows an analysis' qualification and next best actions when it has them", () => {
+    const field = { value: '50k', evidence: ['about 50k'], confidence: 0.7 };
+    const empty = { value: null, evidence: [], confidence: 0 };
+    const qualification = {
+      bant: { budget: field, authority: empty, need: empty, timeline: empty },
+      meddic: {
+        metrics: empty,
+        economicBuyer: empty,
+        decisionCriteria: empty,
+        decisionProcess: empty,
+        identifyPain: empty,
+        champion: empty,
+      },
+    };
+    const nextBestActions = [{ action: 'Send the pricing sheet', reason: 'asked for prices' }];
+    const view = toConversationView(rows({ analyses: [{ ...analysis, qualification, nextBestActions }] }));
+    expect(view.turns[0].analysis).toMatchObject({ qualification, nextBestActions });
+    expect(ConversationView.parse(view)).toEqual(view);
+    const without = toConversationView(rows());
+    expect(without.turns[0].analysis).not.toHaveProperty('qualification');
+    expect(without.turns[0].analysis).not.toHaveProperty('nextBestActions');
+  });
+
+  it('lists the stage transitions when they are loaded', () => {
+    const view = toConversationView(
+      rows({
+        stageTransitions: [
+          {
+            conversationId: C,
+            turnId: turnId(1),
+            tenantId: T,
+            sequence: 1,
+            fromStage: null,
+            toStage: 'discovery',
+            occurredAt: t(11),
+          },
+          {
+            conversationId: C,
+            turnId: turnId(2),
+            tenantId: T,
+            sequence: null,
+            fromStage: 'discovery',
+            toStage: 'proposal',
+            occurredAt: t(21),
+          },
+        ],
+      }),
+    );
+    expect(view.stageTransitions).toEqual([
+      { turnId: turnId(1), sequence: 1, from: null, to: 'discovery', at: t(11).toISOString() },
+      { turnId: turnId(2), sequence: null, from: 'discovery', to: 'proposal', at: t(21).toISOString() },
+    ]);
+    expect(ConversationView.parse(view)).toEqual(view);
+    expect(toConversationView(rows())).not.toHaveProperty('stageTransitions');
   });
 });

@@ -5,6 +5,7 @@ import type {
   EvaluationEntity,
   FeedbackEntity,
   ReplyEntity,
+  StageTransitionEntity,
   ToolCallEntity,
   TurnEntity,
   TurnFailureEntity,
@@ -16,6 +17,7 @@ import type {
   EvaluationView,
   FeedbackView,
   ReplyView,
+  StageTransitionView,
   ToolCallView,
   TurnAnalysisView,
   TurnView,
@@ -32,6 +34,8 @@ export interface ConversationRows {
   readonly evaluations: readonly EvaluationEntity[];
   readonly feedback: readonly FeedbackEntity[];
   readonly alerts: readonly AlertEntity[];
+  /** In conversation order (the repository's); the view leaves the list out when absent. */
+  readonly stageTransitions?: readonly StageTransitionEntity[];
 }
 
 const iso = (d: Date): string => d.toISOString();
@@ -69,6 +73,7 @@ export function toConversationSummary(c: ConversationEntity): ConversationSummar
     startedAt: iso(c.startedAt),
     updatedAt: iso(c.updatedAt),
     turnCount: c.turnCount,
+    crm: { contactId: c.crmContactId, accountId: c.crmAccountId, dealId: c.crmDealId },
   };
 }
 
@@ -80,6 +85,8 @@ function toAnalysisView(a: AnalysisEntity): TurnAnalysisView {
     objections: a.objections,
     buyingSignals: a.buyingSignals,
     stage: a.stage,
+    ...(a.qualification !== null && { qualification: a.qualification }),
+    ...(a.nextBestActions !== null && { nextBestActions: a.nextBestActions }),
     model: a.model,
     completedAt: iso(a.completedAt),
   };
@@ -108,6 +115,16 @@ function toReplyView(r: ReplyEntity): ReplyView {
     ...present('latencyMs', r.latencyMs),
     generatedAt: iso(r.generatedAt),
   };
+}
+
+/** The suggestion a rep's turn sent, when it sent one. */
+function suggestionOf(t: TurnEntity): Pick<TurnView, 'suggestion'> {
+  if (t.suggestionReplyId === null) return {};
+  return { suggestion: { replyId: t.suggestionReplyId, disposition: t.suggestionDisposition } };
+}
+
+function toStageTransitionView(s: StageTransitionEntity): StageTransitionView {
+  return { turnId: s.turnId, sequence: s.sequence, from: s.fromStage, to: s.toStage, at: iso(s.occurredAt) };
 }
 
 function toToolCallView(t: ToolCallEntity): ToolCallView {
@@ -183,6 +200,11 @@ export function toConversationView(rows: ConversationRows): ConversationView {
         role: t.role,
         text: t.text,
         receivedAt: iso(t.receivedAt),
+        ...(t.redactedText !== null && { redactedText: t.redactedText }),
+        ...present('wordCount', t.wordCount),
+        ...(t.traceId ? { traceId: t.traceId } : {}),
+        ...present('tokenCount', t.tokenCount),
+        ...suggestionOf(t),
         ...(analysis && { analysis: toAnalysisView(analysis) }),
         ...(reply && { reply: toReplyView(reply) }),
         ...(failure && {
@@ -200,5 +222,6 @@ export function toConversationView(rows: ConversationRows): ConversationView {
     conversation: toConversationSummary(rows.conversation),
     turns,
     alerts: [...rows.alerts].sort(byTime((a) => a.raisedAt)).map(toAlertView),
+    ...(rows.stageTransitions && { stageTransitions: rows.stageTransitions.map(toStageTransitionView) }),
   };
 }

@@ -8,6 +8,7 @@ import {
   Id,
   IsoTime,
   ModelInfo,
+  NextBestAction,
   ProspectRef,
   ToolError,
   TurnRole,
@@ -31,10 +32,28 @@ export const ConversationSummary = z.object({
   startedAt: IsoTime,
   updatedAt: IsoTime,
   turnCount: z.int().nonnegative(),
+  crm: z
+    .object({
+      contactId: z
+        .string()
+        .nullable()
+        .describe("The prospect reference's crmContactId, else the CRM lookup's"),
+      accountId: z.string().nullable(),
+      dealId: z.string().nullable(),
+    })
+    .optional()
+    .describe(
+      'The CRM records the conversation is about: the earliest a CRM lookup or a deal change named; null ' +
+        'while none did',
+    ),
 });
 export type ConversationSummary = z.infer<typeof ConversationSummary>;
 
-export const TurnAnalysisView = Analysis.extend({ model: ModelInfo, completedAt: IsoTime });
+export const TurnAnalysisView = Analysis.extend({
+  nextBestActions: z.array(NextBestAction).optional(),
+  model: ModelInfo,
+  completedAt: IsoTime,
+});
 export type TurnAnalysisView = z.infer<typeof TurnAnalysisView>;
 
 export const ReplyView = z.object({
@@ -111,6 +130,27 @@ export const TurnView = z.object({
   role: TurnRole,
   text: z.string(),
   receivedAt: IsoTime,
+  redactedText: z
+    .string()
+    .optional()
+    .describe('The text with personal data (emails, phones, card numbers, known names) replaced'),
+  wordCount: z.int().nonnegative().optional(),
+  traceId: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional()
+    .describe('W3C trace id of the turn: open it in the trace viewer'),
+  tokenCount: z.int().nonnegative().optional().describe('Estimated (about 4 characters per token)'),
+  suggestion: z
+    .object({
+      replyId: Id,
+      disposition: z
+        .enum(['accepted', 'edited'])
+        .nullable()
+        .describe('accepted: sent as suggested (case and spacing aside); null while the reply is not stored'),
+    })
+    .optional()
+    .describe("A rep's turn that sent an AI suggestion"),
   analysis: TurnAnalysisView.optional(),
   reply: ReplyView.optional(),
   failure: TurnFailureView.optional(),
@@ -131,11 +171,24 @@ export const AlertView = z.object({
 });
 export type AlertView = z.infer<typeof AlertView>;
 
+export const StageTransitionView = z.object({
+  turnId: Id.describe('The analysed turn whose stage differs from the previous one'),
+  sequence: z.int().positive().nullable().describe('null while the turn is not stored yet'),
+  from: DealStage.nullable().describe("null for the conversation's first known stage"),
+  to: DealStage,
+  at: IsoTime.describe("The analysis' completion time"),
+});
+export type StageTransitionView = z.infer<typeof StageTransitionView>;
+
 /** `GET /internal/v1/tenants/:tenantId/conversations/:conversationId` */
 export const ConversationView = z.object({
   conversation: ConversationSummary,
   turns: z.array(TurnView).describe('Ordered by sequence; only turns already stored'),
   alerts: z.array(AlertView),
+  stageTransitions: z
+    .array(StageTransitionView)
+    .optional()
+    .describe("The deal stage's changes, in turn order"),
 });
 export type ConversationView = z.infer<typeof ConversationView>;
 

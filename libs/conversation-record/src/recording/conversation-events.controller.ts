@@ -3,6 +3,7 @@ import { Payload } from '@nestjs/microservices';
 import {
   AlertRaised,
   AnalysisCompleted,
+  ConversationFeedbackSubmitted,
   ConversationStarted,
   CrmChangeApplied,
   CrmChangeProposed,
@@ -18,6 +19,7 @@ import {
   type EnvelopeOf,
 } from '@lib/contracts';
 import { OnEvent } from '@lib/messaging';
+import { traceIdOf } from '../model/trace-id';
 import { ConversationRecorder } from './conversation-recorder.service';
 import { CrmChangeRecorder } from './crm-change-recorder.service';
 
@@ -39,7 +41,7 @@ export class ConversationEventsController {
 
   @OnEvent(TurnReceived)
   onTurnReceived(@Payload() event: EnvelopeOf<typeof TurnReceived>): Promise<void> {
-    return this.recorder.turnReceived(event.tenantid, event.data);
+    return this.recorder.turnReceived(event.tenantid, event.data, traceIdOf(event.traceparent));
   }
 
   @OnEvent(ToolRequested)
@@ -80,6 +82,13 @@ export class ConversationEventsController {
   @OnEvent(FeedbackSubmitted)
   onFeedbackSubmitted(@Payload() event: EnvelopeOf<typeof FeedbackSubmitted>): Promise<void> {
     return this.recorder.feedbackSubmitted(event.tenantid, event.data);
+  }
+
+  @OnEvent(ConversationFeedbackSubmitted)
+  onConversationFeedbackSubmitted(
+    @Payload() event: EnvelopeOf<typeof ConversationFeedbackSubmitted>,
+  ): Promise<void> {
+    return this.recorder.conversationFeedbackSubmitted(event.tenantid, event.data);
   }
 
   @OnEvent(AlertRaised)

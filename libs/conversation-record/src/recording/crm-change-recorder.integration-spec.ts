@@ -1,7 +1,9 @@
 import { newId, type CrmChangeAppliedData, type CrmChangeProposedData } from '@lib/contracts';
 import { createMigratedDatabase, type MigratedServiceDatabase } from '@lib/testing';
+import { DeletedConversations } from '../deletion/deleted-conversations';
 import { PERSISTENCE_DATABASE } from '../persistence-database';
 import { CrmChangeRepository } from '../repositories/crm-change.repository';
+import { CrmRefsRepository } from '../repositories/crm-refs.repository';
 import { CrmChangeRecorder } from './crm-change-recorder.service';
 
 describe('CrmChangeRecorder on PostgreSQL', () => {
@@ -12,7 +14,12 @@ describe('CrmChangeRecorder on PostgreSQL', () => {
   beforeAll(async () => {
     db = await createMigratedDatabase(PERSISTENCE_DATABASE);
     repository = new CrmChangeRepository(db.uow);
-    recorder = new CrmChangeRecorder(db.uow, repository);
+    recorder = new CrmChangeRecorder(
+      db.uow,
+      repository,
+      new DeletedConversations(db.uow),
+      new CrmRefsRepository(db.uow),
+    );
   });
 
   afterAll(async () => {

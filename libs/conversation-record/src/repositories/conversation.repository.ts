@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@lib/database';
+import { guardConversation } from '../deletion/deleted-conversations';
 import { ConversationEntity } from '../entities';
 import { ConversationTenantMismatchError, InvalidCursorError } from '../errors';
 import { stubConversation, type ConversationState } from '../model/conversation-state';
@@ -20,6 +21,8 @@ export class ConversationRepository {
    * serialised even when its topics are consumed concurrently.
    */
   async lockOrCreate(tenantId: string, conversationId: string, at: Date): Promise<ConversationState> {
+    // A deleted conversation is never recreated: its late events are dropped (ConversationDeletedError).
+    await guardConversation(this.uow.manager, conversationId);
     const stub = stubConversation(at);
     await this.uow.manager.query(
       `INSERT INTO ${table('conversations')}

@@ -9,7 +9,13 @@ export type Table =
   | 'turn_failures'
   | 'evaluations'
   | 'feedback'
-  | 'alerts';
+  | 'conversation_feedback'
+  | 'alerts'
+  | 'crm_changes'
+  | 'analysis_intents'
+  | 'analysis_entities'
+  | 'analysis_objections'
+  | 'stage_transitions';
 
 /** Schema-qualified table name for raw SQL. */
 export const table = (name: Table): string => `"${PERSISTENCE_SCHEMA}"."${name}"`;

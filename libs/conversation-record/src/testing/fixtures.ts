@@ -2,6 +2,8 @@ import {
   AlertRaised,
   AnalysisCompleted,
   ConversationStarted,
+  CrmChangeApplied,
+  CrmChangeProposed,
   EvaluationCompleted,
   FeedbackSubmitted,
   ReplyGenerated,
@@ -12,8 +14,11 @@ import {
   TurnReceived,
   deriveId,
   newId,
+  type AnalysisCompletedData,
   type EnvelopeOf,
+  type ProspectRef,
   type ReplyGeneratedData,
+  type TurnReceivedData,
   type EventData,
   type EventDefinition,
 } from '@lib/contracts';
@@ -34,9 +39,25 @@ export function envelope<D extends EventDefinition>(
 
 const model = { provider: 'offline', name: 'rules', promptVersion: 'v1' };
 
+const defaultProspect: ProspectRef = { name: 'Dana Scott', company: 'Acme' };
+
+/** What an analysis may say beyond the defaults (`analysis` replaces the analysed facts it names). */
+export interface AnalysisOverrides {
+  readonly analysis?: Partial<AnalysisCompletedData['analysis']>;
+  readonly nextBestActions?: AnalysisCompletedData['nextBestActions'];
+  readonly completedAt?: string;
+}
+
 export class ConversationScript {
   readonly conversationId = newId();
-  constructor(readonly tenantId: string) {}
+  constructor(
+    readonly tenantId: string,
+    readonly prospect: ProspectRef = defaultProspect,
+  ) {}
+
+  proposalId(sequence: number, n = 0): string {
+    return deriveId(this.turnId(sequence), 'crm-proposal', String(n));
+  }
 
   turnId(sequence: number): string {
     return deriveId(this.conversationId, 'turn', String(sequence));
@@ -56,7 +77,7 @@ export class ConversationScript {
       {
         conversationId: this.conversationId,
         mode: 'assist',
-        prospect: { name: 'Dana Scott', company: 'Acme' },
+        prospect: this.prospect,
         repId: 'rep-7',
         title: 'Acme renewal',
         startedAt,
@@ -65,7 +86,12 @@ export class ConversationScript {
     );
   }
 
-  turn(sequence: number, receivedAt = at(sequence)): EnvelopeOf<typeof TurnReceived> {
+  /** Odd sequences are the prospect's turns, even ones the rep's. */
+  turn(
+    sequence: number,
+    receivedAt = at(sequence),
+    overrides: Partial<Pick<TurnReceivedData, 'text' | 'suggestion'>> = {},
+  ): EnvelopeOf<typeof TurnReceived> {
     return envelope(
       TurnReceived,
       {
@@ -74,8 +100,9 @@ export class ConversationScript {
         sequence,
         role: sequence % 2 === 1 ? 'prospect' : 'rep',
         text: `turn number ${sequence}`,
-        conversation: { mode: 'assist', prospect: { name: 'Dana Scott', company: 'Acme' } },
+        conversation: { mode: 'assist', prospect: this.prospect },
         receivedAt,
+        ...overrides,
       },
       this.tenantId,
     );
@@ -96,7 +123,12 @@ export class ConversationScript {
     );
   }
 
-  toolCompleted(sequence: number, tool = 'crm.lookup', completedAt = at(sequence, 2)) {
+  toolCompleted(
+    sequence: number,
+    tool = 'crm.lookup',
+    completedAt = at(sequence, 2),
+    result: unknown = { accounts: [{ id: 'acc-1', name: 'Acme' }] },
+  ) {
     return envelope(
       ToolCompleted,
       {
@@ -104,7 +136,7 @@ export class ConversationScript {
         turnId: this.turnId(sequence),
         toolCallId: this.toolCallId(sequence, tool),
         tool,
-        result: { accounts: [{ id: 'acc-1', name: 'Acme' }] },
+        result,
         durationMs: 12.5,
         completedAt,
       },
@@ -128,7 +160,11 @@ export class ConversationScript {
     );
   }
 
-  analysis(sequence: number, stage: 'discovery' | 'negotiation' | 'proposal' = 'discovery') {
+  analysis(
+    sequence: number,
+    stage: AnalysisCompletedData['analysis']['stage'] = 'discovery',
+    overrides: AnalysisOverrides = {},
+  ) {
     return envelope(
       AnalysisCompleted,
       {
@@ -141,15 +177,22 @@ export class ConversationScript {
           objections: [{ type: 'price', evidence: 'too expensive' }],
           buyingSignals: [{ signal: 'asks for timeline', evidence: 'when could we start' }],
           stage,
+          ...overrides.analysis,
         },
+        ...(overrides.nextBestActions && { nextBestActions: overrides.nextBestActions }),
         model,
-        completedAt: at(sequence, 3),
+        completedAt: overrides.completedAt ?? at(sequence, 3),
       },
       this.tenantId,
     );
   }
 
-  reply(sequence: number, eventId?: string, usage: Partial<ReplyGeneratedData['usage']> = {}) {
+  reply(
+    sequence: number,
+    eventId?: string,
+    usage: Partial<ReplyGeneratedData['usage']> = {},
+    overrides: { text?: string; promptVersion?: string } = {},
+  ) {
     return envelope(
       ReplyGenerated,
       {
@@ -157,11 +200,11 @@ export class ConversationScript {
         turnId: this.turnId(sequence),
         replyId: this.replyId(sequence),
         kind: 'suggestion',
-        text: `reply to turn ${sequence}`,
+        text: overrides.text ?? `reply to turn ${sequence}`,
         citations: [{ sourceId: 'kb-1', title: 'Pricing', source: 'kb/pricing.md' }],
         grounding: [],
         toolCallIds: [this.toolCallId(sequence, 'crm.lookup')],
-        model,
+        model: { ...model, promptVersion: overrides.promptVersion ?? model.promptVersion },
         usage: { inputTokens: 120, outputTokens: 40, ...usage },
         timing: {
           turnReceivedAt: at(sequence),
@@ -235,6 +278,46 @@ export class ConversationScript {
         message: 'groundedness below threshold',
         evidence: { groundedness: 0.2 },
         raisedAt: at(sequence, 8),
+      },
+      this.tenantId,
+    );
+  }
+
+  /** A proposed change of a deal (`crm.change.proposed`), from the analysis of turn `sequence`. */
+  dealChangeProposed(sequence: number, dealId: string, proposedAt = at(sequence, 9), n = 0) {
+    return envelope(
+      CrmChangeProposed,
+      {
+        proposalId: this.proposalId(sequence, n),
+        conversationId: this.conversationId,
+        turnId: this.turnId(sequence),
+        entity: 'deal',
+        entityId: dealId,
+        kind: 'update_deal',
+        diff: { stage: { from: 'discovery', to: 'proposal' } },
+        evidence: 'send me the proposal',
+        evidenceOrigin: 'prospect',
+        source: 'analysis',
+        status: 'proposed',
+        proposedAt,
+      },
+      this.tenantId,
+    );
+  }
+
+  dealChangeApplied(sequence: number, dealId: string, appliedAt = at(sequence, 10), n = 0) {
+    return envelope(
+      CrmChangeApplied,
+      {
+        proposalId: this.proposalId(sequence, n),
+        conversationId: this.conversationId,
+        turnId: this.turnId(sequence),
+        entity: 'deal',
+        entityId: dealId,
+        kind: 'update_deal',
+        diff: { stage: { from: 'discovery', to: 'proposal' } },
+        decidedBy: 'api-key:k1',
+        appliedAt,
       },
       this.tenantId,
     );

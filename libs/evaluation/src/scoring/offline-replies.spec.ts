@@ -5,6 +5,9 @@ import {
   type CrmProfile,
   type KnowledgePassage,
 } from '@lib/orchestration';
+import { BUILT_IN_COMPETITORS } from '../policy/competitors';
+import { checkPolicies } from '../policy/policy-checks';
+import { relevance } from '../policy/relevance';
 import { scoreReply } from './reply-scores';
 
 // The two libs meet here: whatever the offline writer produces must score as grounded, with valid citations.
@@ -75,5 +78,19 @@ describe('offline replies scored by the evaluator', () => {
     );
     expect(scores.claims.length).toBeGreaterThan(0);
     expect(scores).toMatchObject({ groundedness: 1, grounded: true, citationValidity: 1, schemaValid: true });
+    // ... relevant to the message, and free of policy flags (no false alarms on the offline writer).
+    const rel = relevance(message, written.text);
+    expect(rel.score).toBeGreaterThanOrEqual(0.5);
+    expect(
+      checkPolicies({
+        reply: written.text,
+        grounding: groundingSources(knowledge, crm),
+        prospectMessage: message,
+        prospectMessages: [message],
+        relevance: rel.score,
+        competitors: BUILT_IN_COMPETITORS,
+        offTopicThreshold: 0.15,
+      }),
+    ).toEqual([]);
   });
 });

@@ -148,4 +148,27 @@ describe('latency', () => {
       stages: { queue: 120, tools: 300, generation: 5, total: 500 },
     });
   });
+
+  it('adds one stage per tool, summing its calls, when the orchestrator reported them', () => {
+    const base = reply();
+    const id = (n: number) => `00000000-0000-4000-8000-00000000010${n}`;
+    const timed = reply({
+      timing: {
+        ...base.timing,
+        tools: [
+          { tool: 'knowledge_search', toolCallId: id(1), durationMs: 120 },
+          { tool: 'crm_lookup', toolCallId: id(2), durationMs: 40 },
+          { tool: 'knowledge_search', toolCallId: id(3), durationMs: 80 },
+        ],
+      },
+    });
+    expect(latencyStages(timed).stages).toEqual({
+      queue: 120,
+      tools: 300,
+      'tool.knowledge_search': 200,
+      'tool.crm_lookup': 40,
+      generation: 5,
+      total: 500,
+    });
+  });
 });

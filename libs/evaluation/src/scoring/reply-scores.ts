@@ -91,18 +91,27 @@ export function schemaValidity(reply: unknown, claimCount: number): { valid: boo
 
 const msBetween = (from: string, to: string): number => Math.max(0, Date.parse(to) - Date.parse(from));
 
-/** Latency per stage from the reply's own timing (clock skew between services clamps at zero). */
+/**
+ * Latency per stage from the reply's own timing (clock skew between services clamps at zero): `queue`, `tools`
+ * (the rounds' wall time), `generation` (model calls), `total`, and per tool `tool.<name>` (its calls' round
+ * trips summed, when the orchestrator reported them in `timing.tools`).
+ */
 export function latencyStages(reply: Pick<ReplyGeneratedData, 'timing' | 'generatedAt'>): {
   totalMs: number;
   stages: Record<string, number>;
 } {
   const { timing } = reply;
   const totalMs = msBetween(timing.turnReceivedAt, reply.generatedAt);
+  const perTool: Record<string, number> = {};
+  for (const t of timing.tools ?? []) {
+    perTool[`tool.${t.tool}`] = (perTool[`tool.${t.tool}`] ?? 0) + t.durationMs;
+  }
   return {
     totalMs,
     stages: {
       queue: msBetween(timing.turnReceivedAt, timing.orchestrationStartedAt),
       tools: timing.toolsMs,
+      ...perTool,
       generation: timing.generationMs,
       total: totalMs,
     },

@@ -7,6 +7,7 @@ import {
   HttpCode,
   NotFoundException,
   Param,
+  Patch,
   Post,
   UseGuards,
 } from '@nestjs/common';
@@ -18,9 +19,15 @@ import {
   TenantNameTakenError,
   TenantNotFoundError,
   type CreatedApiKey,
-  type Tenant,
 } from '@lib/access';
-import { CreateApiKeyRequest, CreateTenantRequest, UuidParam } from '../http/api-schemas';
+import {
+  CreateApiKeyRequest,
+  CreateTenantRequest,
+  UpdateTenantRequest,
+  UuidParam,
+  type TenantView,
+} from '../http/api-schemas';
+import { RetentionRepository } from '../retention/retention.repository';
 import { ApiJsonResponse, ApiProblemResponses, schemaRef } from '../http/openapi-decorators';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 
@@ -31,7 +38,10 @@ import { ZodValidationPipe } from '../http/zod-validation.pipe';
 @UseGuards(AdminGuard)
 @Controller('admin/v1')
 export class AdminController {
-  constructor(private readonly access: AccessService) {}
+  constructor(
+    private readonly access: AccessService,
+    private readonly retention: RetentionRepository,
+  ) {}
 
   @Post('tenants')
   @HttpCode(201)
@@ -41,9 +51,9 @@ export class AdminController {
   @ApiProblemResponses(400, 409)
   async createTenant(
     @Body(new ZodValidationPipe(CreateTenantRequest)) body: z.infer<typeof CreateTenantRequest>,
-  ): Promise<Tenant> {
+  ): Promise<TenantView> {
     try {
-      return await this.access.createTenant(body.name);
+      return { ...(await this.access.createTenant(body.name)), retentionDays: null };
     } catch (error) {
       if (error instanceof TenantNameTakenError) throw new ConflictException(error.message);
       throw error;
@@ -51,14 +61,35 @@ export class AdminController {
   }
 
   @Get('tenants')
-  @ApiOperation({ summary: 'List tenants' })
+  @ApiOperation({ summary: 'List tenants (with their retention period)' })
   @ApiResponse({
     status: 200,
     description: 'All tenants',
     schema: { type: 'array', items: schemaRef('Tenant') },
   })
-  listTenants(): Promise<Tenant[]> {
-    return this.access.listTenants();
+  listTenants(): Promise<TenantView[]> {
+    return this.retention.listTenants();
+  }
+
+  @Patch('tenants/:id')
+  @ApiOperation({
+    summary: "Set a tenant's retention period",
+    description:
+      'retentionDays (1..3650): conversations whose last activity (latest turn, else creation) is older ' +
+      'are deleted by the gateway’s retention sweep, everywhere, as if deleted through the API ' +
+      '(reason "retention"). null: kept until deleted.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiBody({ schema: schemaRef('UpdateTenantRequest') })
+  @ApiJsonResponse(200, 'The tenant', 'Tenant')
+  @ApiProblemResponses(400, 404)
+  async updateTenant(
+    @Param('id', new ZodValidationPipe(UuidParam, 'id')) tenantId: string,
+    @Body(new ZodValidationPipe(UpdateTenantRequest)) body: UpdateTenantRequest,
+  ): Promise<TenantView> {
+    const tenant = await this.retention.setRetention(tenantId, body.retentionDays);
+    if (!tenant) throw new NotFoundException(`tenant ${tenantId} not found`);
+    return tenant;
   }
 
   @Post('tenants/:id/api-keys')

@@ -2,9 +2,11 @@ import type { ServerResponse } from 'node:http';
 import {
   Body,
   Controller,
+  Delete,
   Get,
   Headers,
   HttpCode,
+  NotFoundException,
   Param,
   Post,
   Query,
@@ -34,8 +36,11 @@ import {
   UuidParam,
   WaitQuery,
   type Conversation,
+  type ConversationDeletionResult,
+  type ConversationFeedbackAccepted,
   type FeedbackAccepted,
 } from '../http/api-schemas';
+import { ConversationDeletion } from '../deletion/conversation-deletion.service';
 import { ApiJsonResponse, ApiProblemResponses, schemaRef } from '../http/openapi-decorators';
 import { parseOrThrow } from '../http/problem';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
@@ -61,7 +66,10 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 @UseGuards(ApiKeyGuard)
 @Controller('v1')
 export class ConversationsController {
-  constructor(private readonly service: ConversationsService) {}
+  constructor(
+    private readonly service: ConversationsService,
+    private readonly deletion: ConversationDeletion,
+  ) {}
 
   @Post('conversations')
   @HttpCode(201)
@@ -95,7 +103,7 @@ export class ConversationsController {
   @ApiBody({ schema: schemaRef('SubmitTurnRequest') })
   @ApiJsonResponse(202, 'Accepted: the turn is durable and being processed', 'TurnResult')
   @ApiJsonResponse(200, 'Completed or failed within ?wait', 'TurnResult')
-  @ApiProblemResponses(400, 404, 413, 415, 503)
+  @ApiProblemResponses(400, 404, 410, 413, 415, 503)
   async submitTurn(
     @CurrentTenant() tenant: AuthenticatedTenant,
     @Param('id', new ZodValidationPipe(UuidParam, 'id')) conversationId: string,
@@ -118,7 +126,7 @@ export class ConversationsController {
   @ApiOperation({ summary: 'The conversation: turns, analyses, replies, evaluations, feedback' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiJsonResponse(200, 'The conversation record', 'ConversationRecord')
-  @ApiProblemResponses(400, 404, 503)
+  @ApiProblemResponses(400, 404, 410, 503)
   get(
     @CurrentTenant() tenant: AuthenticatedTenant,
     @Param('id', new ZodValidationPipe(UuidParam, 'id')) conversationId: string,
@@ -136,12 +144,70 @@ export class ConversationsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiProduces('text/event-stream')
   @ApiJsonResponse(200, 'A stream of events; each data field is a ConversationEvent', 'ConversationEvent')
-  @ApiProblemResponses(400, 404)
+  @ApiProblemResponses(400, 404, 410)
   events(
     @CurrentTenant() tenant: AuthenticatedTenant,
     @Param('id', new ZodValidationPipe(UuidParam, 'id')) conversationId: string,
   ): Promise<Observable<MessageEvent>> {
     return this.service.streamEvents(tenant, conversationId);
+  }
+
+  @Delete('conversations/:id')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Delete a conversation, everywhere it is stored',
+    description:
+      'Answers 202 once the deletion is durable: the gateway has forgotten the conversation and ' +
+      '`conversation.deleted` is in its outbox. Every service then removes what it stores of it (records, ' +
+      'tool executions, CRM proposals not decided yet, documents shared in it with their vectors, ' +
+      'evaluations; a tombstone on the compacted state topic), within seconds. From now on the ' +
+      'conversation answers 410 (problem type urn:sales-agent:problem:conversation-deleted), open event ' +
+      'streams end, new turns are refused. Deleting it again answers 202 with the same body and publishes ' +
+      "nothing. Another tenant's conversation: 404.",
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiJsonResponse(202, 'Deleted (the other services follow asynchronously)', 'ConversationDeletion')
+  @ApiProblemResponses(400, 404)
+  async delete(
+    @CurrentTenant() tenant: AuthenticatedTenant,
+    @Param('id', new ZodValidationPipe(UuidParam, 'id')) conversationId: string,
+  ): Promise<ConversationDeletionResult> {
+    const outcome = await this.deletion.delete({
+      tenantId: tenant.id,
+      conversationId,
+      reason: 'request',
+      requestedBy: `api-key:${tenant.apiKeyId}`,
+    });
+    if (outcome.kind === 'not_found') throw new NotFoundException(`conversation ${conversationId} not found`);
+    const { reason, deletedAt } = outcome.tombstone;
+    return { conversationId, status: 'deleted', reason, deletedAt };
+  }
+
+  @Post('conversations/:id/feedback')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Rate a whole conversation',
+    description:
+      'Publishes `conversation.feedback.submitted`. Counted in the prompt-version comparison for every ' +
+      'prompt version that replied in the conversation. The same Idempotency-Key gives the same feedback.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiHeader({ name: IDEMPOTENCY_HEADER, required: false })
+  @ApiBody({ schema: schemaRef('FeedbackRequest') })
+  @ApiJsonResponse(202, 'Accepted', 'ConversationFeedbackAccepted')
+  @ApiProblemResponses(400, 404, 410, 413, 415, 503)
+  conversationFeedback(
+    @CurrentTenant() tenant: AuthenticatedTenant,
+    @Param('id', new ZodValidationPipe(UuidParam, 'id')) conversationId: string,
+    @Body(new ZodValidationPipe(FeedbackRequest)) body: FeedbackRequest,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ): Promise<ConversationFeedbackAccepted> {
+    return this.service.submitConversationFeedback({
+      tenant,
+      conversationId,
+      feedback: body,
+      idempotencyKey: idempotencyKeyOf(idempotencyKey),
+    });
   }
 
   @Post('turns/:turnId/feedback')

@@ -1,7 +1,25 @@
-import { Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { merge, filter, interval, map, type Observable } from 'rxjs';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  ServiceUnavailableException,
+  type HttpException,
+} from '@nestjs/common';
+import {
+  endWith,
+  filter,
+  ignoreElements,
+  interval,
+  map,
+  merge,
+  share,
+  takeUntil,
+  type Observable,
+} from 'rxjs';
 import type { MessageEvent } from '@nestjs/common';
 import {
+  ConversationFeedbackSubmitted,
   ConversationStarted,
   deriveId,
   EventDecodeError,
@@ -20,13 +38,15 @@ import { ConversationEventHub, shortEventType, type TurnOutcome } from '../event
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import type {
   Conversation,
+  ConversationFeedbackAccepted,
   CreateConversationRequest,
   FeedbackAccepted,
   FeedbackRequest,
   SubmitTurnRequest,
   TurnResult,
 } from '../http/api-schemas';
-import { PublishFailedError } from '../http/problem';
+import { DeletedConversationsRepository } from '../deletion/deleted-conversations.repository';
+import { ConversationDeletedException, PublishFailedError } from '../http/problem';
 import { ConversationRepository, type AcceptedTurn, type OwnedConversation } from './conversation.repository';
 
 export interface SubmitTurnCommand {
@@ -45,6 +65,13 @@ export interface SubmitFeedbackCommand {
   readonly idempotencyKey?: string;
 }
 
+export interface SubmitConversationFeedbackCommand {
+  readonly tenant: AuthenticatedTenant;
+  readonly conversationId: string;
+  readonly feedback: FeedbackRequest;
+  readonly idempotencyKey?: string;
+}
+
 const conversationPath = (id: string): string => `/v1/conversations/${id}`;
 
 /** The gateway's use cases: start conversations, accept turns and feedback, read and stream conversations. */
@@ -59,6 +86,7 @@ export class ConversationsService {
     private readonly hub: ConversationEventHub,
     private readonly record: ConversationRecordClient,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly deleted: DeletedConversationsRepository,
   ) {}
 
   /**
@@ -118,7 +146,7 @@ export class ConversationsService {
         { id: turnId, idempotencyKey },
         (turn, conversation) => this.publishTurn(tenant, turn, conversation, command.turn),
       );
-      if (appended.kind === 'not_found') throw this.conversationNotFound(conversationId);
+      if (appended.kind === 'not_found') throw await this.missing(tenant.id, conversationId);
       const accepted = this.turnResult(appended.turn);
       if (appended.kind === 'duplicate') this.logger.log(`turn ${turnId} replayed (same Idempotency-Key)`);
       const outcome = waiter ? await waiter.result : undefined;
@@ -149,9 +177,12 @@ export class ConversationsService {
     const events = this.hub.events(conversationId).pipe(
       filter((event) => event.tenantid === tenant.id),
       map(toServerSentEvent),
+      share(),
     );
+    // The stream ends when the hub completes it (the conversation was deleted, or shutdown).
     const keepAlive = interval(this.config.SSE_HEARTBEAT_SECONDS * 1000).pipe(
       map((): MessageEvent => ({ comment: 'keep-alive' })),
+      takeUntil(events.pipe(ignoreElements(), endWith(true))),
     );
     return merge(events, keepAlive);
   }
@@ -176,6 +207,31 @@ export class ConversationsService {
     return { feedbackId, turnId, conversationId: turn.conversationId, status: 'accepted' };
   }
 
+  /**
+   * Publishes feedback on a whole conversation of the tenant (`conversation.feedback.submitted`, directly:
+   * 202 means the transport has it). 404 for none (or another tenant's), 410 when it was deleted. The same
+   * Idempotency-Key gives the same feedback id (and event id), which consumers deduplicate.
+   */
+  async submitConversationFeedback(
+    command: SubmitConversationFeedbackCommand,
+  ): Promise<ConversationFeedbackAccepted> {
+    const { tenant, conversationId, feedback, idempotencyKey } = command;
+    await this.requireOwned(tenant, conversationId);
+    const feedbackId = idempotencyKey
+      ? deriveId(tenant.id, conversationId, 'conversation-feedback', idempotencyKey)
+      : newId();
+    await this.publishDirect(
+      ConversationFeedbackSubmitted,
+      { feedbackId, conversationId, ...feedback, submittedAt: new Date().toISOString() },
+      {
+        tenantId: tenant.id,
+        id: deriveId(ConversationFeedbackSubmitted.type, feedbackId),
+        correlationId: conversationId,
+      },
+    );
+    return { feedbackId, conversationId, status: 'accepted' };
+  }
+
   private async publishTurn(
     tenant: AuthenticatedTenant,
     turn: AcceptedTurn,
@@ -191,6 +247,7 @@ export class ConversationsService {
         role: request.role,
         text: request.text,
         conversation: { mode: conversation.mode, prospect: conversation.prospect },
+        ...(request.suggestion ? { suggestion: { replyId: request.suggestion.replyId } } : {}),
         receivedAt: turn.createdAt,
       },
       // Deterministic event id: a retry after a lost answer re-publishes the same event, which consumers dedupe.
@@ -212,13 +269,18 @@ export class ConversationsService {
     }
   }
 
-  private async requireOwned(
-    tenant: AuthenticatedTenant,
-    conversationId: string,
-  ): Promise<OwnedConversation> {
+  /** The tenant's conversation; 410 when it was deleted, 404 when the tenant has none (or another's). */
+  async requireOwned(tenant: AuthenticatedTenant, conversationId: string): Promise<OwnedConversation> {
     const owned = await this.conversations.findOwned(tenant.id, conversationId);
-    if (!owned) throw this.conversationNotFound(conversationId);
+    if (!owned) throw await this.missing(tenant.id, conversationId);
     return owned;
+  }
+
+  private async missing(tenantId: string, conversationId: string): Promise<HttpException> {
+    const tombstone = await this.deleted.find(tenantId, conversationId);
+    return tombstone
+      ? new ConversationDeletedException(conversationId, tombstone.deletedAt)
+      : this.conversationNotFound(conversationId);
   }
 
   private conversationNotFound(conversationId: string): NotFoundException {

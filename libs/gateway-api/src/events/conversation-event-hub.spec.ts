@@ -109,6 +109,23 @@ describe('ConversationEventHub', () => {
     hub.onModuleDestroy();
     expect((await all).map((e) => e.id)).toEqual(['x']);
   });
+
+  it("ends a deleted conversation's streams and waiters only", async () => {
+    const hub = new ConversationEventHub();
+    const deleted = firstValueFrom(hub.events('c1').pipe(toArray()));
+    const waiter = hub.waitForOutcome('c1', 't1', 60_000);
+    const kept: string[] = [];
+    const other = hub.events('c2').subscribe((e) => kept.push(e.id));
+    hub.publish(envelope(TurnReceived.type, 'c1', {}, 'before'));
+    expect(hub.close('c1')).toBe(true);
+    expect(hub.close('c1')).toBe(false);
+    expect((await deleted).map((e) => e.id)).toEqual(['before']);
+    expect(await waiter.result).toBeUndefined();
+    hub.publish(envelope(TurnReceived.type, 'c2', {}, 'still-open'));
+    expect(kept).toEqual(['still-open']);
+    expect(hub.activeConversations).toBe(1);
+    other.unsubscribe();
+  });
 });
 
 describe('shortEventType', () => {

@@ -100,18 +100,34 @@ export class ConversationEventHub implements OnModuleDestroy {
       settle(outcome);
     };
     const timer = setTimeout(() => finish(undefined), timeoutMs);
-    const listening = this.events(conversationId).subscribe((event) => {
-      const data = event.data as { turnId?: unknown };
-      if (data.turnId !== turnId) return;
-      if (event.type === AnalysisCompleted.type) analysis = event.data as AnalysisCompletedData;
-      else if (event.type === ReplyGenerated.type) {
-        finish({ status: 'completed', analysis, reply: event.data as ReplyGeneratedData });
-      } else if (event.type === TurnFailed.type) {
-        finish({ status: 'failed', analysis, failure: (event.data as TurnFailedData).reason });
-      }
+    const listening = this.events(conversationId).subscribe({
+      next: (event) => {
+        const data = event.data as { turnId?: unknown };
+        if (data.turnId !== turnId) return;
+        if (event.type === AnalysisCompleted.type) analysis = event.data as AnalysisCompletedData;
+        else if (event.type === ReplyGenerated.type) {
+          finish({ status: 'completed', analysis, reply: event.data as ReplyGeneratedData });
+        } else if (event.type === TurnFailed.type) {
+          finish({ status: 'failed', analysis, failure: (event.data as TurnFailedData).reason });
+        }
+      },
+      // The stream ended (the conversation was deleted, or shutdown): nothing more will come.
+      complete: () => finish(undefined),
     });
     subscription.add(listening);
     return { result, cancel: () => finish(undefined) };
+  }
+
+  /**
+   * The conversation was deleted: its streams complete (open SSE responses end, waiters resolve
+   * empty-handed). Returns whether anyone was watching.
+   */
+  close(conversationId: string): boolean {
+    const subject = this.streams.get(conversationId);
+    if (!subject) return false;
+    this.streams.delete(conversationId);
+    subject.complete();
+    return true;
   }
 
   /** Completes every stream: open SSE responses end, waiters resolve empty-handed. */

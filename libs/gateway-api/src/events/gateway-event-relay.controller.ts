@@ -3,6 +3,7 @@ import { Payload } from '@nestjs/microservices';
 import {
   AlertRaised,
   AnalysisCompleted,
+  ConversationDeleted,
   CrmChangeApplied,
   CrmChangeProposed,
   CrmChangeRejected,
@@ -100,6 +101,13 @@ export class GatewayEventRelay {
   @OnEvent(CrmChangeRejected)
   onCrmChangeRejected(@Payload() event: EnvelopeOf<typeof CrmChangeRejected>): void {
     this.relay(event);
+  }
+
+  /** Watchers get the deletion event, then their stream ends (every instance: delivery is broadcast). */
+  @OnEvent(ConversationDeleted)
+  onConversationDeleted(@Payload() event: EnvelopeOf<typeof ConversationDeleted>): void {
+    this.relay(event);
+    this.hub.close(event.data.conversationId);
   }
 
   private relay(event: EventEnvelope<unknown>): void {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   Analysis,
   Citation,
+  ConversationDeletionReason,
   ConversationMode,
   Id,
   IsoTime,
@@ -43,15 +44,26 @@ export type CreateConversationRequest = z.infer<typeof CreateConversationRequest
 
 export const SubmitTurnRequest = named(
   'SubmitTurnRequest',
-  z.object({
-    role: TurnRole,
-    text: z
-      .string()
-      .min(1, { abort: true })
-      .max(MAX_TURN_TEXT)
-      .refine((t) => t.trim().length > 0, 'must not be blank')
-      .describe(`What was said, at most ${MAX_TURN_TEXT} characters`),
-  }),
+  z
+    .object({
+      role: TurnRole,
+      text: z
+        .string()
+        .min(1, { abort: true })
+        .max(MAX_TURN_TEXT)
+        .refine((t) => t.trim().length > 0, 'must not be blank')
+        .describe(`What was said, at most ${MAX_TURN_TEXT} characters`),
+      suggestion: z
+        .object({
+          replyId: Id.describe('The suggested reply (assist mode) this turn sends, as is or edited'),
+        })
+        .optional()
+        .describe("A rep's turn that sends an AI suggestion: tells accepted from edited suggestions apart"),
+    })
+    .refine((t) => t.suggestion === undefined || t.role === 'rep', {
+      message: 'only a rep turn can send a suggestion',
+      path: ['suggestion'],
+    }),
 );
 export type SubmitTurnRequest = z.infer<typeof SubmitTurnRequest>;
 
@@ -153,6 +165,12 @@ export const FeedbackAccepted = named(
 );
 export type FeedbackAccepted = z.infer<typeof FeedbackAccepted>;
 
+export const ConversationFeedbackAccepted = named(
+  'ConversationFeedbackAccepted',
+  z.object({ feedbackId: Id, conversationId: Id, status: z.literal('accepted') }),
+);
+export type ConversationFeedbackAccepted = z.infer<typeof ConversationFeedbackAccepted>;
+
 /** Served as persistence's read API returns it (validated by its client with the same schema). */
 export const ConversationRecord = named('ConversationRecord', ConversationView);
 
@@ -170,7 +188,43 @@ export const ServerSentEvent = named(
     ),
 );
 
-export const TenantView = named('Tenant', z.object({ id: Id, name: z.string(), createdAt: IsoTime }));
+/** A tenant's retention period in days (1..3650); null: conversations are kept until deleted. */
+export const RetentionDays = z
+  .int()
+  .min(1)
+  .max(3650)
+  .nullable()
+  .describe(
+    'Conversations whose last activity is older than this many days are deleted; null: kept until deleted',
+  );
+
+export const TenantView = named(
+  'Tenant',
+  z.object({ id: Id, name: z.string(), createdAt: IsoTime, retentionDays: RetentionDays }),
+);
+export type TenantView = z.infer<typeof TenantView>;
+
+export const UpdateTenantRequest = named(
+  'UpdateTenantRequest',
+  z.strictObject({ retentionDays: RetentionDays }),
+);
+export type UpdateTenantRequest = z.infer<typeof UpdateTenantRequest>;
+
+export const ConversationDeletionResult = named(
+  'ConversationDeletion',
+  z
+    .object({
+      conversationId: Id,
+      status: z.literal('deleted'),
+      reason: ConversationDeletionReason,
+      deletedAt: IsoTime,
+    })
+    .describe(
+      'The conversation is deleted in the gateway and `conversation.deleted` is durable; every service ' +
+        'removes its data of it asynchronously (seconds). Deleting again answers the same.',
+    ),
+);
+export type ConversationDeletionResult = z.infer<typeof ConversationDeletionResult>;
 
 export const CreatedApiKeyView = named(
   'CreatedApiKey',

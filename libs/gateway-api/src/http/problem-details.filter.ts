@@ -8,6 +8,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import {
+  ConversationDeletedException,
   HTTP_STATUS_TITLES,
   PROBLEM_CONTENT_TYPE,
   ProblemTypes,
@@ -85,11 +86,13 @@ export function toProblem(exception: unknown, instance?: string): ProblemRespons
     return {
       problem: {
         type:
-          status === 413
-            ? ProblemTypes.payloadTooLarge
-            : status === 415
-              ? ProblemTypes.unsupportedMediaType
-              : 'about:blank',
+          exception instanceof ConversationDeletedException
+            ? ProblemTypes.conversationDeleted
+            : status === 413
+              ? ProblemTypes.payloadTooLarge
+              : status === 415
+                ? ProblemTypes.unsupportedMediaType
+                : 'about:blank',
         title: titleOf(status),
         status,
         detail: status >= 500 ? undefined : messageOf(exception),

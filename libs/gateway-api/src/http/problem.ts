@@ -1,4 +1,4 @@
-import { BadRequestException, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, GoneException, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
 import { z } from 'zod';
 
 /** RFC 9457 problem details, the body of every error response of the gateway. */
@@ -29,6 +29,7 @@ export const ProblemTypes = {
   transportUnavailable: `${PROBLEM_TYPE_BASE}transport-unavailable`,
   payloadTooLarge: `${PROBLEM_TYPE_BASE}payload-too-large`,
   unsupportedMediaType: `${PROBLEM_TYPE_BASE}unsupported-media-type`,
+  conversationDeleted: `${PROBLEM_TYPE_BASE}conversation-deleted`,
 } as const;
 
 /** 400 with the offending fields named. Thrown by `ZodValidationPipe` and `parseOrThrow`. */
@@ -45,12 +46,23 @@ export class PublishFailedError extends ServiceUnavailableException {
   }
 }
 
+/** 410: the tenant's conversation was deleted (another tenant's stays a plain 404). */
+export class ConversationDeletedException extends GoneException {
+  constructor(
+    readonly conversationId: string,
+    readonly deletedAt?: string,
+  ) {
+    super(`conversation ${conversationId} was deleted${deletedAt ? ` at ${deletedAt}` : ''}`);
+  }
+}
+
 export const HTTP_STATUS_TITLES: Partial<Record<number, string>> = {
   [HttpStatus.BAD_REQUEST]: 'Bad Request',
   [HttpStatus.UNAUTHORIZED]: 'Unauthorized',
   [HttpStatus.FORBIDDEN]: 'Forbidden',
   [HttpStatus.NOT_FOUND]: 'Not Found',
   [HttpStatus.CONFLICT]: 'Conflict',
+  [HttpStatus.GONE]: 'Gone',
   [HttpStatus.PAYLOAD_TOO_LARGE]: 'Payload Too Large',
   [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'Unsupported Media Type',
   [HttpStatus.INTERNAL_SERVER_ERROR]: 'Internal Server Error',

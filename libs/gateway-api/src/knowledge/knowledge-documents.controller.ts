@@ -19,7 +19,9 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs
 import { ApiKeyGuard, CurrentTenant, type AuthenticatedTenant } from '@lib/access';
 import { DOCUMENT_ID_PATTERN } from '@lib/tools';
 import { z } from 'zod';
+import { ConversationsService } from '../conversations/conversations.service';
 import { ApiJsonResponse, ApiProblemResponses, schemaRef } from '../http/openapi-decorators';
+import { ConversationDeletedException } from '../http/problem';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 import { KnowledgeDocumentsClient, KnowledgeDocumentsClientError } from './knowledge-documents.client';
 import { KnowledgeDocumentRequest, type KnowledgeDocumentResult } from './knowledge-documents.schemas';
@@ -39,23 +41,31 @@ const DocumentIdParam = z.string().regex(DOCUMENT_ID_PATTERN, 'letters, digits, 
 export class KnowledgeDocumentsController {
   private readonly logger = new Logger(KnowledgeDocumentsController.name);
 
-  constructor(@Inject(KnowledgeDocumentsClient) private readonly client: KnowledgeDocumentsClient) {}
+  constructor(
+    @Inject(KnowledgeDocumentsClient) private readonly client: KnowledgeDocumentsClient,
+    private readonly conversations: ConversationsService,
+  ) {}
 
   @Post()
   @ApiOperation({
     summary: 'Add or replace a knowledge-base document (201 added, 200 updated or unchanged)',
-    description: 'Re-sending an unchanged document does nothing; a changed one replaces its passages.',
+    description:
+      'Re-sending an unchanged document does nothing; a changed one replaces its passages. With ' +
+      '`conversationId` (a file shared in one of your conversations: 404 if it is not yours, 410 if deleted) ' +
+      'the document is deleted with that conversation.',
   })
   @ApiBody({ schema: schemaRef('KnowledgeDocumentRequest') })
   @ApiJsonResponse(201, 'Added', 'KnowledgeDocumentResult')
   @ApiJsonResponse(200, 'Updated, or unchanged', 'KnowledgeDocumentResult')
-  @ApiProblemResponses(400, 413, 415, 422)
+  @ApiProblemResponses(400, 404, 410, 413, 415, 422)
   async ingest(
     @CurrentTenant() tenant: AuthenticatedTenant,
     @Body(new ZodValidationPipe(KnowledgeDocumentRequest)) body: KnowledgeDocumentRequest,
     @Res() response: ServerResponse,
   ): Promise<void> {
-    const { created, result } = await this.call(() => this.client.ingest(tenant.id, body));
+    const { conversationId } = body;
+    if (conversationId) await this.conversations.requireOwned(tenant, conversationId);
+    const { created, result } = await this.call(() => this.client.ingest(tenant.id, body), body);
     sendJson(response, created ? 201 : 200, result);
   }
 
@@ -72,12 +82,16 @@ export class KnowledgeDocumentsController {
     if (!removed) throw new NotFoundException(`knowledge document ${documentId} not found`);
   }
 
-  private async call<T>(work: () => Promise<T>): Promise<T> {
+  private async call<T>(work: () => Promise<T>, body?: KnowledgeDocumentRequest): Promise<T> {
     try {
       return await work();
     } catch (error) {
       if (error instanceof KnowledgeDocumentsClientError && error.status === 400) {
         throw new BadRequestException(error.detail ?? 'invalid document');
+      }
+      // The tool-runner already heard of the deletion of the document's conversation.
+      if (error instanceof KnowledgeDocumentsClientError && error.status === 409) {
+        throw new ConversationDeletedException(body?.conversationId ?? '');
       }
       if (error instanceof KnowledgeDocumentsClientError && error.status === 422) {
         throw new UnprocessableEntityException(error.detail ?? 'the document could not be read');

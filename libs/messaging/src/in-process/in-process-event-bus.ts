@@ -1,9 +1,13 @@
 import { AsyncResource } from 'node:async_hooks';
 import { Logger } from '@nestjs/common';
 import { deadLetterTopic, type KafkaRecord } from '@lib/contracts';
+import type { TombstoneRecord } from '../delivery';
 
-/** A record as stored by the bus: a Kafka record with its position. */
-export interface BusRecord extends KafkaRecord {
+/** A record as stored by the bus: a Kafka record (or a tombstone: no value) with its position. */
+export interface BusRecord {
+  readonly key: string;
+  readonly value: Buffer | null;
+  readonly headers: Record<string, string>;
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
@@ -86,7 +90,7 @@ export class InProcessEventBus {
   }
 
   /** Appends records to a topic and schedules their delivery. Resolves once they are queued. */
-  async send(topic: string, records: readonly KafkaRecord[]): Promise<void> {
+  async send(topic: string, records: readonly (KafkaRecord | TombstoneRecord)[]): Promise<void> {
     const logs = this.topicLogs(topic);
     for (const record of records) {
       const partition = partitionOf(record.key, this.partitionCount);
@@ -97,7 +101,7 @@ export class InProcessEventBus {
         offset: log.end,
         timestamp: Date.now(),
         key: record.key,
-        value: Buffer.from(record.value),
+        value: record.value === null ? null : Buffer.from(record.value),
         headers: { ...record.headers },
       });
       if (log.records.length > this.retention) {

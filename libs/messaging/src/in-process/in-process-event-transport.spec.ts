@@ -186,7 +186,7 @@ describe('InProcessEventTransport (shared delivery pipeline through a Nest micro
     expect(dead).toHaveLength(1);
     expect(dead[0].topic).toBe(`${Topics.turns.name}.dlq`);
     expect(dead[0].key).toBe(record.key);
-    expect(dead[0].value.equals(invalid.value)).toBe(true);
+    expect(dead[0].value?.equals(invalid.value)).toBe(true);
     expect(dead[0].headers).toMatchObject({
       ...record.headers,
       [DeadLetterHeaders.reason]: 'invalid_event',

@@ -1,5 +1,5 @@
 import type { KafkaRecord } from '@lib/contracts';
-import { RecordSink } from '../delivery';
+import { RecordSink, type TombstoneRecord } from '../delivery';
 import type { InProcessEventBus } from './in-process-event-bus';
 
 /** The embedded mode's sink: records go to the shared in-process bus; `send` resolves once they are queued. */
@@ -9,6 +9,10 @@ export class InProcessRecordSink extends RecordSink {
   }
 
   send(topic: string, records: KafkaRecord[]): Promise<void> {
+    return this.bus.send(topic, records);
+  }
+
+  override sendTombstones(topic: string, records: TombstoneRecord[]): Promise<void> {
     return this.bus.send(topic, records);
   }
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ALL_TOPICS, deadLetterTopic } from '@lib/contracts';
+import { ALL_TOPICS, deadLetterTopic, topicByName } from '@lib/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import { nestLogCreator } from './kafka-logging';
 
@@ -12,13 +12,22 @@ export interface EnsureTopicsOptions {
 }
 
 /**
+ * Each topic with its dead-letter topic, once: a `.dlq` name given among the topics is not given a
+ * `.dlq.dlq`, and a name given twice is created once (the broker rejects a request that names a topic twice).
+ */
+export function wantedTopics(topics: readonly string[]): string[] {
+  const names = topics.flatMap((t) => (t.endsWith('.dlq') ? [t] : [t, deadLetterTopic(t)]));
+  return [...new Set(names)];
+}
+
+/**
  * Creates the system's topics and their dead-letter topics (existing ones are kept; one with fewer
  * partitions than configured gets more). Safe to run from several processes at once. Returns the names of
  * the topics it created.
  */
 export async function ensureTopics(brokers: string[], options: EnsureTopicsOptions): Promise<string[]> {
   const logger = new Logger('KafkaTopics');
-  const wanted = (options.topics ?? ALL_TOPICS.map((t) => t.name)).flatMap((t) => [t, deadLetterTopic(t)]);
+  const wanted = wantedTopics(options.topics ?? ALL_TOPICS.map((t) => t.name));
   const admin = new Kafka({
     clientId: options.clientId ?? 'sales-agent-admin',
     brokers,
@@ -37,6 +46,10 @@ export async function ensureTopics(brokers: string[], options: EnsureTopicsOptio
           topic,
           numPartitions: options.partitions,
           replicationFactor: options.replicationFactor,
+          // Compacted topics keep the newest record per key; their dead-letter topics keep everything.
+          ...(topicByName(topic)?.compacted
+            ? { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }
+            : {}),
         })),
       });
       logger.log(`created topics: ${missing.join(', ')}`);

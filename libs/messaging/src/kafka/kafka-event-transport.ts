@@ -1,9 +1,25 @@
 import { Logger } from '@nestjs/common';
 import { Server } from '@nestjs/microservices';
-import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  type Consumer,
+  type EachBatchPayload,
+  type EachMessagePayload,
+  type KafkaMessage,
+} from 'kafkajs';
+import { forgetConsumerGroup, recordConsumerCommit, recordConsumerFetch } from '@lib/telemetry';
 import type { InboxStore, RecordSink } from '../delivery';
 import type { EventTransport } from '../event-transport';
+import {
+  TransactionLimiter,
+  chunkRecords,
+  deliverChunk,
+  resolveBatchOptions,
+  type BatchOptions,
+} from '../pipeline/batch-delivery';
 import { errorMessage } from '../pipeline/errors';
+import type { IncomingRecord } from '../pipeline/incoming-record';
 import { MessageProcessor } from '../pipeline/message-processor';
 import { nestHandlerFinder, subscribedTopics } from '../pipeline/nest-handlers';
 import type { RetryOptions } from '../pipeline/retry-options';
@@ -37,6 +53,13 @@ export interface KafkaEventTransportOptions {
   readonly readyTimeoutMs?: number;
   /** Create the topics (and their `.dlq`) before subscribing. */
   readonly ensureTopics?: Omit<EnsureTopicsOptions, 'topics'>;
+  /**
+   * Batched delivery (kafkajs `eachBatch`): up to `maxRecords` records of one partition are handled in one
+   * inbox transaction and committed with one offset commit; a chunk that fails is rolled back and handled
+   * again record by record (retries, dead letters). Needs an inbox with `runInTransaction`; without it, or
+   * when omitted, records are delivered one by one (`eachMessage`).
+   */
+  readonly batch?: BatchOptions;
 }
 
 interface TopicConsumer {
@@ -61,6 +84,7 @@ export class KafkaEventTransport extends Server<ConsumerEventListeners> implemen
   private readonly consumers: TopicConsumer[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
   private processor: MessageProcessor | undefined;
+  private limiter: TransactionLimiter | undefined;
   private started = false;
   private stopping = false;
   private disconnected = false;
@@ -120,12 +144,18 @@ export class KafkaEventTransport extends Server<ConsumerEventListeners> implemen
       deadLetters: this.options.deadLetters,
       retry: this.options.retry,
     });
+    const batch = this.options.batch && resolveBatchOptions(this.options.batch);
+    if (batch) this.limiter = new TransactionLimiter(batch.concurrentTransactions);
     if (topics.length > 0 && this.options.ensureTopics) {
       await ensureTopics(this.options.brokers, { ...this.options.ensureTopics, topics });
     }
     await Promise.all(topics.map((topic) => this.startConsumer(topic)));
     this.started = true;
-    this.log.log(`${groupId} consumes ${topics.join(', ') || '(no topics)'}`);
+    const batching = batch
+      ? `, in chunks of ${batch.maxRecords} (${batch.concurrentTransactions} transaction(s) at once` +
+        `${batch.lockKey ? ', by lock key' : ''})`
+      : '';
+    this.log.log(`${groupId} consumes ${topics.join(', ') || '(no topics)'}${batching}`);
   }
 
   private async startConsumer(topic: string): Promise<void> {
@@ -159,13 +189,29 @@ export class KafkaEventTransport extends Server<ConsumerEventListeners> implemen
     consumer.on(consumer.events.STOP, () => {
       entry.joined = false;
     });
+    // Consumer lag (`messaging.kafka.consumer.lag`): each fetched batch's high watermark, minus commits below.
+    consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) =>
+      recordConsumerFetch(this.options.groupId, payload),
+    );
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: this.options.fromBeginning ?? true });
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
-      eachMessage: (payload) => this.track(this.handleMessage(consumer, payload, heartbeatInterval)),
-    });
+    const partitionsConsumedConcurrently = this.options.partitionsConsumedConcurrently ?? 3;
+    const batch = this.options.batch && resolveBatchOptions(this.options.batch);
+    if (batch) {
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently,
+        eachBatch: (payload) =>
+          this.track(this.handleBatch(consumer, payload, heartbeatInterval, batch.maxRecords)),
+      });
+    } else {
+      await consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently,
+        eachMessage: (payload) => this.track(this.handleMessage(consumer, payload, heartbeatInterval)),
+      });
+    }
     const readyTimeoutMs = this.options.readyTimeoutMs ?? 60_000;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -188,21 +234,10 @@ export class KafkaEventTransport extends Server<ConsumerEventListeners> implemen
     // Closing: leave the rest of the fetched batch uncommitted, for the next member of the group.
     if (this.stopping || !this.processor) return;
     // kafkajs heartbeats only between messages: keep the session alive through long handlers and retries.
-    const beat = setInterval(() => {
-      payload
-        .heartbeat()
-        .catch((error: unknown) => this.log.debug(`heartbeat failed: ${errorMessage(error)}`));
-    }, heartbeatInterval);
+    const beat = this.keepAlive(() => payload.heartbeat(), heartbeatInterval);
     try {
       const outcome = await this.processor.process(
-        {
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key,
-          value: message.value,
-          headers: message.headers ?? {},
-        },
+        incomingRecord(topic, partition, message),
         this.abort.signal,
       );
       if (outcome === 'aborted') return;
@@ -213,10 +248,59 @@ export class KafkaEventTransport extends Server<ConsumerEventListeners> implemen
     }
   }
 
+  /**
+   * Batched delivery of what one fetch returned for a partition: chunks of `maxRecords`, each in one
+   * transaction then one offset commit (or record by record when the chunk fails, see `deliverChunk`).
+   * Offsets are resolved by hand, only once a chunk is durable: what is left when the transport stops or
+   * the partition is revoked (`isRunning`/`isStale`) stays uncommitted for the next fetch or member.
+   */
+  private async handleBatch(
+    consumer: Consumer,
+    payload: EachBatchPayload,
+    heartbeatInterval: number,
+    maxRecords: number,
+  ): Promise<void> {
+    const { batch } = payload;
+    const { topic, partition } = batch;
+    const processor = this.processor;
+    if (this.stopping || !processor) return;
+    const stopped = (): boolean => this.stopping || !payload.isRunning() || payload.isStale();
+    const beat = this.keepAlive(() => payload.heartbeat(), heartbeatInterval);
+    try {
+      const records = batch.messages.map((message) => incomingRecord(topic, partition, message));
+      for (const chunk of chunkRecords(records, maxRecords)) {
+        const result = await deliverChunk({
+          processor,
+          records: chunk,
+          signal: this.abort.signal,
+          stopped,
+          limiter: this.limiter,
+          lockKey: this.options.batch?.lockKey,
+          logger: this.log,
+          done: async (last) => {
+            payload.resolveOffset(last.offset);
+            await this.commit(consumer, topic, partition, last.offset);
+          },
+        });
+        if (result.done < chunk.length) return;
+      }
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  /** kafkajs heartbeats only between records or batches: keep the session alive while they are processed. */
+  private keepAlive(heartbeat: () => Promise<void>, heartbeatInterval: number): NodeJS.Timeout {
+    return setInterval(() => {
+      heartbeat().catch((error: unknown) => this.log.debug(`heartbeat failed: ${errorMessage(error)}`));
+    }, heartbeatInterval);
+  }
+
   private async commit(consumer: Consumer, topic: string, partition: number, offset: string): Promise<void> {
     if (this.disconnected) return;
     try {
       await consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+      recordConsumerCommit(this.options.groupId, topic, partition, offset);
     } catch (error) {
       // A rebalance took the partition away: its next owner redelivers, and the inbox dedupes.
       this.log.warn(`${topic}[${partition}]@${offset}: offset commit failed: ${errorMessage(error)}`);
@@ -262,8 +346,20 @@ export class KafkaEventTransport extends Server<ConsumerEventListeners> implemen
     const { deadLetters } = this.options;
     if (this.options.closeDeadLettersOnClose && deadLetters !== 'log') await deadLetters.close();
     this._status$.next('disconnected');
+    forgetConsumerGroup(this.options.groupId);
     this.log.log(`${this.options.groupId} closed`);
   }
+}
+
+function incomingRecord(topic: string, partition: number, message: KafkaMessage): IncomingRecord {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value,
+    headers: message.headers ?? {},
+  };
 }
 
 async function settleWithin(work: Promise<unknown>[], timeoutMs: number): Promise<boolean> {

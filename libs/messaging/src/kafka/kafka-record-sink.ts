@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CompressionTypes, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { KafkaRecord } from '@lib/contracts';
-import { RecordSink } from '../delivery';
+import { RecordSink, type TombstoneRecord } from '../delivery';
 import { nestLogCreator } from './kafka-logging';
 
 export interface KafkaRecordSinkOptions {
@@ -47,6 +47,18 @@ export class KafkaRecordSink extends RecordSink {
       acks: -1,
       compression: CompressionTypes.None,
       messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+    });
+  }
+
+  /** Tombstones: records with a key and a null value (compacted topics drop the key). */
+  override async sendTombstones(topic: string, records: TombstoneRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.connect();
+    await this.producer.send({
+      topic,
+      acks: -1,
+      compression: CompressionTypes.None,
+      messages: records.map((r) => ({ key: r.key, value: null, headers: r.headers ?? {} })),
     });
   }
 

@@ -22,6 +22,25 @@ export function isPermanentError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true;
 }
 
+/**
+ * Thrown by a handler for an event that must be acknowledged and dropped, not handled: e.g. a late event of
+ * a conversation that was deleted. Its unit of work rolls back (nothing it wrote stays), it is not retried
+ * and not dead-lettered; the pipeline logs it at debug level and moves on.
+ */
+export class DiscardedEventError extends Error {
+  readonly permanent = true;
+  readonly discarded = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'DiscardedEventError';
+  }
+}
+
+/** True for DiscardedEventError (or an error of another copy of the module following the convention). */
+export function isDiscardedEvent(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { discarded?: unknown }).discarded === true;
+}
+
 /** A message whose processing was interrupted by shutdown: it is neither committed nor dead-lettered. */
 export class DeliveryAbortedError extends Error {
   constructor() {

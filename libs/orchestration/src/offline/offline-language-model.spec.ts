@@ -1,7 +1,7 @@
 import type { TurnContext } from '../model/language-model';
 import type { ModelStepRequest, ToolDeclaration } from '../model/model-step';
 import { knowledgePassages, type ToolOutcome } from '../model/tool-outcomes';
-import { OfflineLanguageModel, sentencePieces } from './offline-language-model';
+import { OfflineLanguageModel, sentencePieces, wordGroups } from './offline-language-model';
 
 const tools: ToolDeclaration[] = [
   { name: 'crm_lookup_prospect', description: 'CRM', inputJsonSchema: { type: 'object' } },
@@ -130,5 +130,21 @@ describe('sentencePieces', () => {
       '\nAnything else?',
     ]);
     expect(pieces.join('')).toBe(text);
+  });
+});
+
+describe('wordGroups', () => {
+  it('splits into groups of words that concatenate back to the text', () => {
+    const text = 'Hi Jane! Our plans are credit-based. See "Annual plans".\nAnything else? ';
+    const pieces = wordGroups(text, 3);
+    expect(pieces).toEqual([
+      'Hi Jane! Our',
+      ' plans are credit-based.',
+      ' See "Annual plans".',
+      '\nAnything else? ',
+    ]);
+    expect(pieces.join('')).toBe(text);
+    expect(wordGroups('', 3)).toEqual([]);
+    expect(wordGroups('  ', 3)).toEqual(['  ']);
   });
 });

@@ -3,6 +3,7 @@ import type { ModelInfo } from '@lib/contracts';
 import { LanguageModel, type TurnContext } from '../model/language-model';
 import type { ModelStep, ModelStepRequest, ModelToolCall, ToolDeclaration } from '../model/model-step';
 import { CRM_LOOKUP_PROSPECT, KNOWLEDGE_SEARCH } from '../model/tool-outcomes';
+import type { OfflinePromptSettings, PromptTemplate } from '../prompts/prompt-template';
 import { analyseMessage } from './analyser';
 import { nextBestActions, proposedCrmUpdates } from './next-actions';
 import { writeReply } from './reply-writer';
@@ -20,6 +21,11 @@ const KNOWLEDGE_QUERY_MAX = 500;
 export interface OfflineModelOptions {
   /** Passages asked from knowledge_search. */
   readonly knowledgeLimit: number;
+  /**
+   * A prompt version to run under (replay): its version is stamped on the outputs and its `offline`
+   * settings are honoured (e.g. `citeSources: false`). Absent: the engine's own `offline-2026-11`.
+   */
+  readonly prompt?: PromptTemplate;
 }
 
 /** Roughly what a provider would be sent: the message, the history, the summary and the tool results. */
@@ -36,6 +42,22 @@ function inputTokens(context: TurnContext): number {
   );
 }
 
+/**
+ * Pieces of a text that concatenate back to it, as a model streams: groups of `size` words, each with the
+ * whitespace before its words (trailing whitespace ends the last group).
+ */
+export function wordGroups(text: string, size = 4): string[] {
+  const words = text.match(/\s*\S+/g) ?? [];
+  const pieces: string[] = [];
+  for (let i = 0; i < words.length; i += size) pieces.push(words.slice(i, i + size).join(''));
+  const rest = text.slice(pieces.join('').length);
+  if (rest) {
+    if (pieces.length > 0) pieces[pieces.length - 1] += rest;
+    else pieces.push(rest);
+  }
+  return pieces;
+}
+
 /** Pieces of a text that concatenate back to it: one per sentence (the whitespace before a sentence leads it). */
 export function sentencePieces(text: string): string[] {
   return text.split(/(?<=[.!?])(?=\s*\S)/).filter((piece) => piece.length > 0);
@@ -46,17 +68,22 @@ export function sentencePieces(text: string): string[] {
  * turn first asks for the CRM profile (when the prospect has an email, name or company: a bare CRM id is
  * not a lookup key) and a knowledge search, in parallel; the next step gives the analysis (keyword rules,
  * a lexicon, regular expressions), a reply made only of sentences quoted from the passages (streamed
- * sentence by sentence), and rule-based next best actions and CRM proposals. A rep's turn is analysed at
+ * a few words at a time), and rule-based next best actions and CRM proposals. A rep's turn is analysed at
  * once. Same input, same output; no network.
  */
 @Injectable()
 export class OfflineLanguageModel extends LanguageModel {
-  readonly info: ModelInfo = OFFLINE_MODEL_INFO;
+  readonly info: ModelInfo;
   private readonly options: OfflineModelOptions;
+  private readonly settings: OfflinePromptSettings;
 
   constructor(options: Partial<OfflineModelOptions> = {}) {
     super();
-    this.options = { knowledgeLimit: options.knowledgeLimit ?? 4 };
+    this.options = { knowledgeLimit: options.knowledgeLimit ?? 4, prompt: options.prompt };
+    this.settings = options.prompt?.offline ?? {};
+    this.info = options.prompt
+      ? Object.freeze({ ...OFFLINE_MODEL_INFO, promptVersion: options.prompt.version })
+      : OFFLINE_MODEL_INFO;
   }
 
   async step(request: ModelStepRequest): Promise<ModelStep> {
@@ -86,14 +113,15 @@ export class OfflineLanguageModel extends LanguageModel {
         usage: { inputTokens: estimateTokens(context.message), outputTokens: 0 },
       };
     }
-    const reply = writeReply({
+    const written = writeReply({
       mode: context.mode,
       message: context.message,
       analysis,
       knowledge: context.knowledge,
       crm: context.crm,
     });
-    for (const piece of sentencePieces(reply.text)) request.onReplyDelta?.(piece);
+    const reply = this.settings.citeSources === false ? { ...written, citations: [] } : written;
+    for (const piece of wordGroups(reply.text)) request.onReplyDelta?.(piece);
     return {
       kind: 'final',
       outcome: { analysis, reply, ...actions },

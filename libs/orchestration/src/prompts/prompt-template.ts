@@ -5,6 +5,15 @@ import type { ToolOutcome } from '../model/tool-outcomes';
 /** Why the model must be asked again for its final outcome without a (valid) `submit_turn_outcome` call. */
 export type MissingOutcomeReason = 'text_only' | 'max_tokens' | 'refusal' | 'other';
 
+/**
+ * How the offline rule engine reads a prompt (it has no language understanding, so a prompt that changes
+ * behaviour says so here as well as in its wording). Absent: the default behaviour.
+ */
+export interface OfflinePromptSettings {
+  /** false: the reply quotes the passages but cites nothing (a prompt that forbids citations). */
+  readonly citeSources?: boolean;
+}
+
 export interface PromptLimits {
   /** Characters of one passage, CRM record or tool result shown to the model. */
   readonly maxDataChars: number;
@@ -17,6 +26,8 @@ export interface PromptLimits {
  */
 export interface PromptTemplate {
   readonly version: string;
+  /** The offline model's reading of this prompt (see `OfflinePromptSettings`); absent: the default. */
+  readonly offline?: OfflinePromptSettings;
   /** The system prompt for a conversation mode. Stable across turns: it is part of the cached prefix. */
   system(mode: ConversationMode): string;
   /** Description of the final tool the model calls with its structured outcome. */

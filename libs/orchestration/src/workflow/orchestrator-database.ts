@@ -1,5 +1,6 @@
 import { messagingTablesMigration, type ServiceDatabase } from '@lib/database';
 import { CreateOrchestratorTables1764000101000 } from './migrations/create-orchestrator-tables.migration';
+import { OrchestratorConversationDeletion1764000107300 } from './migrations/conversation-deletion.migration';
 import { TurnLoopTables1764000102000 } from './migrations/turn-loop-tables.migration';
 
 export const ORCHESTRATOR_SCHEMA = 'orchestrator';
@@ -15,5 +16,6 @@ export const ORCHESTRATOR_DATABASE: ServiceDatabase = {
     messagingTablesMigration(ORCHESTRATOR_SCHEMA),
     CreateOrchestratorTables1764000101000,
     TurnLoopTables1764000102000,
+    OrchestratorConversationDeletion1764000107300,
   ],
 };

@@ -113,6 +113,11 @@ describe('TurnWorkflow with the offline model, on PostgreSQL', () => {
     expect(citations.map((c) => c.sourceId)).toContain('kb:posthog/annual-plans.md#1');
     const timing = reply.data.timing as Record<string, unknown>;
     expect(timing.turnReceivedAt).toBe(turn.receivedAt);
+    // Per-tool latency for the evaluator: each call's round trip, in the model's order.
+    expect(timing.tools).toEqual([
+      { tool: expect.any(String), toolCallId: call(turn.turnId, 0), durationMs: expect.any(Number) },
+      { tool: expect.any(String), toolCallId: call(turn.turnId, 1), durationMs: expect.any(Number) },
+    ]);
     const analysis = outcomes[0].data.analysis as {
       entities: { type: string; value?: string }[];
       stage: string;
@@ -292,6 +297,7 @@ describe('orchestrator migrations', () => {
         ).map((r) => r.table_name);
       expect(await tables()).toEqual([
         'conversation_summaries',
+        'deleted_conversations',
         'inbox',
         'migrations',
         'outbox',
@@ -299,7 +305,7 @@ describe('orchestrator migrations', () => {
         'turn_rounds',
         'turns',
       ]);
-      expect(await revertAllMigrations(db.dataSource)).toBe(3);
+      expect(await revertAllMigrations(db.dataSource)).toBe(4);
       expect(await tables()).toEqual(['migrations']);
     } finally {
       await db.close();

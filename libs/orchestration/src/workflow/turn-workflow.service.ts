@@ -16,6 +16,7 @@ import {
   type TurnReceived,
 } from '@lib/contracts';
 import { EventPublisher, type PublishOptions } from '@lib/messaging';
+import { recordModelCall, recordTurnCost, recordTurnFailure } from '@lib/telemetry';
 import { assembleContext } from '../context/context-assembly';
 import { LanguageModel, type TurnContext } from '../model/language-model';
 import {
@@ -66,6 +67,25 @@ export const TurnIds = {
 function uniquePassages(outcomes: readonly ToolOutcome[]): KnowledgePassage[] {
   const seen = new Set<string>();
   return knowledgePassages(outcomes).filter((p) => !seen.has(p.sourceId) && seen.add(p.sourceId));
+}
+
+/** Each finished tool call's round trip (requested → outcome recorded), for per-tool latency. */
+function toolTimings(
+  rounds: readonly RoundRecord[],
+): { tool: string; toolCallId: string; durationMs: number }[] {
+  return rounds.flatMap((r) =>
+    r.calls.flatMap((c) =>
+      c.finishedAt === undefined
+        ? []
+        : [
+            {
+              tool: c.tool,
+              toolCallId: c.id,
+              durationMs: Math.max(0, c.finishedAt.getTime() - c.requestedAt.getTime()),
+            },
+          ],
+    ),
+  );
 }
 
 function roundOutcomes(rounds: readonly RoundRecord[]): ToolOutcome[] {
@@ -140,6 +160,11 @@ export class TurnWorkflow {
     const data = event.data;
     await this.turns.inTransaction(async () => {
       await this.turns.lockConversation(data.conversationId);
+      // Checked under the lock: a deletion that committed while we waited for it is seen.
+      if (await this.turns.isConversationDeleted(data.conversationId)) {
+        this.logger.debug(`turn ${data.turnId} of deleted conversation ${data.conversationId} dropped`);
+        return;
+      }
       const queued =
         data.role === 'prospect' &&
         (await this.turns.hasActiveProspectTurn(data.conversationId, data.turnId));
@@ -287,7 +312,14 @@ export class TurnWorkflow {
         return;
       }
       await deltas.flushed();
-      progress = addUsage(progress, result.usage, performance.now() - started, deltas.count);
+      const elapsedMs = performance.now() - started;
+      progress = addUsage(progress, result.usage, elapsedMs, deltas.count);
+      recordModelCall({
+        ...this.modelLabels(),
+        provider: this.model.info.provider,
+        usage: result.usage,
+        durationMs: elapsedMs,
+      });
       if (result.kind === 'final') {
         await this.complete(turn, result.outcome, rounds, progress, causation);
         return;
@@ -451,6 +483,7 @@ export class TurnWorkflow {
               orchestrationStartedAt: turn.startedAt.toISOString(),
               toolsMs: progress.toolsMs,
               generationMs: progress.generationMs,
+              tools: toolTimings(rounds),
             },
             generatedAt: now,
           })
@@ -482,6 +515,7 @@ export class TurnWorkflow {
       new Date(),
       { progress, replyText: reply?.text },
     );
+    recordTurnCost(progress.costUsd, this.modelLabels());
     await this.startNextQueued(turn);
   }
 
@@ -511,7 +545,12 @@ export class TurnWorkflow {
       this.publishOptions(turn.tenantId, data.turnId, TurnIds.failedEvent(data.turnId), causation),
     );
     await this.turns.finishTurn(data.turnId, 'failed', { failure: reason }, new Date(), { progress });
+    recordTurnFailure(reason.code);
     await this.startNextQueued(turn);
+  }
+
+  private modelLabels(): { model: string; promptVersion: string } {
+    return { model: this.model.info.name, promptVersion: this.model.info.promptVersion };
   }
 
   /** A prospect turn ended: the conversation's next queued turn starts, in the same unit of work. */

@@ -207,6 +207,15 @@ export class TurnRepository {
     ]);
   }
 
+  /** Whether the conversation was deleted (`conversation.deleted`): its late turns are not processed. */
+  async isConversationDeleted(conversationId: string): Promise<boolean> {
+    const rows: unknown[] = await this.uow.manager.query(
+      `SELECT 1 FROM "orchestrator"."deleted_conversations" WHERE "conversation_id" = $1`,
+      [conversationId],
+    );
+    return rows.length > 0;
+  }
+
   /** Stores a new turn; false when it is already stored (the same turn delivered again). */
   async insertTurn(turn: {
     turnId: string;

@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { AnalysisCompleted, TurnReceived, type EnvelopeOf } from '@lib/contracts';
 import { OnEvent } from '@lib/messaging';
+import { ToolRunnerDeletedConversations } from '../deletion/deleted-conversations';
 import { CrmConversationService } from './proposals/crm-conversation.service';
 
 /**
@@ -10,15 +11,21 @@ import { CrmConversationService } from './proposals/crm-conversation.service';
  */
 @Controller()
 export class CrmEventsController {
-  constructor(private readonly conversations: CrmConversationService) {}
+  constructor(
+    private readonly conversations: CrmConversationService,
+    private readonly deleted: ToolRunnerDeletedConversations,
+  ) {}
 
+  // Late events of a deleted conversation are dropped (the guard throws a discard error).
   @OnEvent(TurnReceived)
   async onTurnReceived(@Payload() event: EnvelopeOf<typeof TurnReceived>): Promise<void> {
+    await this.deleted.guard(event.data.conversationId);
     await this.conversations.recordTurn(event.tenantid, event.data);
   }
 
   @OnEvent(AnalysisCompleted)
   async onAnalysisCompleted(@Payload() event: EnvelopeOf<typeof AnalysisCompleted>): Promise<void> {
+    await this.deleted.guard(event.data.conversationId);
     await this.conversations.proposeFromAnalysis(event.tenantid, event.data);
   }
 }

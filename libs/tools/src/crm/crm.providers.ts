@@ -4,6 +4,7 @@ import { CrmAdapter } from './adapter/crm-adapter';
 import { PostgresCrmAdapter } from './adapter/postgres-crm.adapter';
 import { CrmEventsController } from './crm-events.controller';
 import { CrmProposalsController } from './api/crm-proposals.controller';
+import { CrmProspectsController } from './api/crm-prospects.api';
 import { CrmChangeService } from './proposals/crm-change.service';
 import { CrmConversationService } from './proposals/crm-conversation.service';
 import { CrmProposalRepository } from './proposals/crm-proposal.repository';
@@ -37,4 +38,4 @@ export const crmProviders: Provider[] = [
   },
 ];
 
-export const crmControllers = [CrmEventsController, CrmProposalsController];
+export const crmControllers = [CrmEventsController, CrmProposalsController, CrmProspectsController];

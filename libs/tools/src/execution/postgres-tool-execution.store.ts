@@ -59,14 +59,15 @@ export class PostgresToolExecutionStore extends ToolExecutionStore {
     // The primary key serialises concurrent deliveries: a second insert of the same id waits for the first
     // transaction, then conflicts and reads the finished row.
     const inserted: unknown[] = await this.uow.manager.query(
-      `INSERT INTO ${this.table} ("id", "tenant_id", "tool", "arguments", "status", "started_at")
-       VALUES ($1, $2, $3, $4, 'running', $5) ON CONFLICT ("id") DO NOTHING RETURNING "id"`,
+      `INSERT INTO ${this.table} ("id", "tenant_id", "tool", "arguments", "status", "started_at", "conversation_id")
+       VALUES ($1, $2, $3, $4, 'running', $5, $6) ON CONFLICT ("id") DO NOTHING RETURNING "id"`,
       [
         execution.id,
         execution.tenantId,
         execution.tool,
         JSON.stringify(execution.arguments),
         execution.startedAt,
+        execution.conversationId ?? null,
       ],
     );
     if (inserted.length > 0) return undefined;

@@ -8,6 +8,8 @@ export type ToolExecutionStatus = 'running' | 'completed' | 'failed';
 export class ToolExecutionEntity {
   @PrimaryColumn('uuid') id!: string;
   @Column({ name: 'tenant_id', type: 'varchar', length: 128 }) tenantId!: string;
+  /** The conversation of the call (null for executions recorded before it was kept). */
+  @Column({ name: 'conversation_id', type: 'uuid', nullable: true }) conversationId!: string | null;
   @Column({ type: 'varchar', length: 64 }) tool!: string;
   @Column({ type: 'jsonb' }) arguments!: unknown;
   @Column({ type: 'varchar', length: 16 }) status!: ToolExecutionStatus;

@@ -17,6 +17,8 @@ export interface ToolExecutionRecord {
 export interface NewToolExecution {
   readonly id: string;
   readonly tenantId: string;
+  /** Kept so the execution is deleted with its conversation. */
+  readonly conversationId?: string;
   readonly tool: string;
   readonly arguments: unknown;
   readonly startedAt: Date;

@@ -102,6 +102,7 @@ export class ToolExecutor {
     const existing = await this.store.claim({
       id: request.toolCallId,
       tenantId: request.tenantId,
+      conversationId: request.conversationId,
       tool: request.tool,
       arguments: request.arguments,
       startedAt: new Date(),

@@ -10,6 +10,7 @@ import {
   type SparseEncoder,
   type VectorStore,
 } from '@lib/retrieval';
+import { ToolRunnerDeletedConversations } from '../deletion/deleted-conversations';
 import { FaqLookup } from '../faq/faq-lookup';
 import { KnowledgeCatalog, PostgresKnowledgeCatalog } from './knowledge-catalog';
 import { KnowledgeIngestion } from './knowledge-ingestion';
@@ -42,18 +43,28 @@ export function knowledgeBaseProviders(toolRunnerConfig: symbol): Provider[] {
         createVectorStore(config, { unitOfWork }),
     },
     { provide: KnowledgeCatalog, useClass: PostgresKnowledgeCatalog },
+    ToolRunnerDeletedConversations,
     {
       provide: KnowledgeIngestion,
-      inject: [KnowledgeCatalog, VECTOR_STORE, EMBEDDING_PROVIDER, SPARSE_ENCODER, RETRIEVAL_CONFIG],
+      inject: [
+        KnowledgeCatalog,
+        VECTOR_STORE,
+        EMBEDDING_PROVIDER,
+        SPARSE_ENCODER,
+        RETRIEVAL_CONFIG,
+        ToolRunnerDeletedConversations,
+      ],
       useFactory: (
         catalog: KnowledgeCatalog,
         store: VectorStore,
         embeddings: EmbeddingProvider,
         sparse: SparseEncoder,
         config: RetrievalConfig,
+        deleted: ToolRunnerDeletedConversations,
       ) =>
         new KnowledgeIngestion(catalog, store, embeddings, sparse, {
           batchSize: config.EMBEDDINGS_BATCH_SIZE,
+          conversationGuard: (_tenantId, conversationId) => deleted.guard(conversationId),
         }),
     },
     {

@@ -10,6 +10,8 @@ export interface KnowledgeDocumentRecord {
   readonly checksum: string;
   readonly chunkCount: number;
   readonly ingestedAt: Date;
+  /** The conversation the document was shared in (deleted with it); none for the knowledge base proper. */
+  readonly conversationId?: string | null;
 }
 
 /** An FAQ pair of a document, as stored. */
@@ -54,6 +56,7 @@ interface DocumentRow {
   checksum: string;
   chunk_count: number;
   ingested_at: Date;
+  conversation_id: string | null;
 }
 
 const toRecord = (r: DocumentRow): KnowledgeDocumentRecord => ({
@@ -64,6 +67,7 @@ const toRecord = (r: DocumentRow): KnowledgeDocumentRecord => ({
   checksum: r.checksum,
   chunkCount: r.chunk_count,
   ingestedAt: r.ingested_at,
+  conversationId: r.conversation_id,
 });
 
 /** The catalog in the tool-runner's schema (`knowledge_documents`, `knowledge_faq`). */
@@ -102,12 +106,22 @@ export class PostgresKnowledgeCatalog extends KnowledgeCatalog {
     await this.uow.run(async (manager) => {
       await manager.query(
         `INSERT INTO ${this.documents}
-           ("tenant_id", "document_id", "source", "title", "checksum", "chunk_count", "ingested_at")
-         VALUES ($1, $2, $3, $4, $5, $6, now())
+           ("tenant_id", "document_id", "source", "title", "checksum", "chunk_count", "ingested_at",
+            "conversation_id")
+         VALUES ($1, $2, $3, $4, $5, $6, now(), $7)
          ON CONFLICT ("tenant_id", "document_id") DO UPDATE SET
            "source" = EXCLUDED."source", "title" = EXCLUDED."title", "checksum" = EXCLUDED."checksum",
-           "chunk_count" = EXCLUDED."chunk_count", "ingested_at" = EXCLUDED."ingested_at"`,
-        [record.tenantId, record.documentId, record.source, record.title, record.checksum, record.chunkCount],
+           "chunk_count" = EXCLUDED."chunk_count", "ingested_at" = EXCLUDED."ingested_at",
+           "conversation_id" = EXCLUDED."conversation_id"`,
+        [
+          record.tenantId,
+          record.documentId,
+          record.source,
+          record.title,
+          record.checksum,
+          record.chunkCount,
+          record.conversationId ?? null,
+        ],
       );
       await manager.query(`DELETE FROM ${this.faqs} WHERE "tenant_id" = $1 AND "document_id" = $2`, [
         record.tenantId,

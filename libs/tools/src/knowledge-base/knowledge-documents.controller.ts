@@ -1,6 +1,7 @@
 import {
   BadRequestException,
   Body,
+  ConflictException,
   Controller,
   Delete,
   HttpCode,
@@ -13,6 +14,7 @@ import {
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { z } from 'zod';
+import { ConversationDeletedError } from '../deletion/deleted-conversations';
 import { DOCUMENT_ID_PATTERN } from './document-id';
 import { DocumentFormatError, KNOWLEDGE_CONTENT_TYPES } from './document-parser';
 import { KnowledgeIngestion, type IngestionOutcome } from './knowledge-ingestion';
@@ -38,6 +40,10 @@ export const IngestDocumentBody = z.strictObject({
     .min(1)
     .max(KNOWLEDGE_MAX_BODY_BYTES)
     .describe('The document; base64 for application/pdf'),
+  conversationId: z
+    .uuid()
+    .optional()
+    .describe('The conversation it was shared in (e.g. a file from the prospect): deleted with it'),
 });
 export type IngestDocumentBody = z.infer<typeof IngestDocumentBody>;
 
@@ -75,6 +81,9 @@ export class KnowledgeDocumentsController {
     try {
       outcome = await this.ingestion.ingest(tenant, input);
     } catch (error) {
+      if (error instanceof ConversationDeletedError) {
+        throw new ConflictException({ title: 'Conflict', status: 409, detail: error.message });
+      }
       if (error instanceof DocumentFormatError) {
         throw new UnprocessableEntityException({
           title: 'Unprocessable Entity',

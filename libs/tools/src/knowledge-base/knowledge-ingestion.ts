@@ -62,6 +62,11 @@ export interface KnowledgeIngestionOptions {
   /** Texts per embedding call. */
   readonly batchSize: number;
   readonly chunkOptions: ChunkOptions;
+  /**
+   * For a document shared in a conversation: runs first in the write transaction (before any vector is
+   * stored) and throws when the conversation was deleted, so nothing of it is written after its deletion.
+   */
+  readonly conversationGuard?: (tenantId: string, conversationId: string) => Promise<void>;
 }
 
 /** Files in a knowledge-base directory that describe the corpus rather than belong to it. */
@@ -91,23 +96,32 @@ export class KnowledgeIngestion {
     this.options = { batchSize: 64, chunkOptions: DEFAULT_CHUNK_OPTIONS, ...options };
   }
 
-  /** Ingests one document (API or file). */
+  /**
+   * Ingests one document (API or file). With `conversationId` (a document shared in a conversation) it is
+   * deleted with that conversation.
+   */
   async ingest(
     tenantId: string,
-    raw: RawDocument & { readonly documentId?: string },
+    raw: RawDocument & { readonly documentId?: string; readonly conversationId?: string },
     onChunks?: (stored: number) => void,
   ): Promise<IngestionOutcome> {
     const prepared = await prepareDocument(raw, this.options.chunkOptions);
-    return this.ingestPrepared(tenantId, prepared, onChunks);
+    return this.ingestPrepared(tenantId, prepared, onChunks, raw.conversationId);
   }
 
   async ingestPrepared(
     tenantId: string,
     doc: PreparedDocument,
     onChunks?: (stored: number) => void,
+    conversationId?: string,
   ): Promise<IngestionOutcome> {
     const existing = await this.catalog.find(tenantId, doc.documentId);
-    if (existing && existing.checksum === doc.checksum && existing.source === doc.source) {
+    if (
+      existing &&
+      existing.checksum === doc.checksum &&
+      existing.source === doc.source &&
+      (existing.conversationId ?? undefined) === conversationId
+    ) {
       return { documentId: doc.documentId, status: 'unchanged', chunks: 0, faqs: 0 };
     }
     await this.ensureCollection();
@@ -115,6 +129,7 @@ export class KnowledgeIngestion {
     const chunks = await this.embedChunks(tenantId, doc, onChunks);
     const faqs = doc.faqs.map((f) => ({ ...f, normalizedQuestion: normaliseQuestion(f.question) }));
     await this.catalog.transaction(async () => {
+      if (conversationId) await this.options.conversationGuard?.(tenantId, conversationId);
       // Deleting first: a shorter new version must not leave its old tail chunks behind.
       if (existing) await this.store.deleteDocument(tenantId, doc.documentId);
       await this.store.upsert(chunks);
@@ -127,6 +142,7 @@ export class KnowledgeIngestion {
           title: doc.title,
           checksum: doc.checksum,
           chunkCount: chunks.length,
+          conversationId: conversationId ?? null,
         },
         faqs,
       );

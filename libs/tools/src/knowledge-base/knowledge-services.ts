@@ -8,6 +8,7 @@ import {
   type RetrievalConfig,
   type VectorStore,
 } from '@lib/retrieval';
+import { ToolRunnerDeletedConversations } from '../deletion/deleted-conversations';
 import { FaqLookup } from '../faq/faq-lookup';
 import { DEFAULT_FAQ_THRESHOLD } from '../faq/faq-matching';
 import { PostgresKnowledgeCatalog } from './knowledge-catalog';
@@ -43,9 +44,11 @@ export function createKnowledgeServices(
   const store = options.store ?? createVectorStore(config, { unitOfWork: uow });
   const sparse = new Bm25SparseEncoder();
   const catalog = new PostgresKnowledgeCatalog(uow);
+  const deleted = new ToolRunnerDeletedConversations(uow);
   return {
     ingestion: new KnowledgeIngestion(catalog, store, embeddings, sparse, {
       batchSize: config.EMBEDDINGS_BATCH_SIZE,
+      conversationGuard: (_tenantId, conversationId) => deleted.guard(conversationId),
     }),
     retriever: new KnowledgeRetriever(store, embeddings, sparse),
     faq: new FaqLookup(catalog, options.faqThreshold ?? DEFAULT_FAQ_THRESHOLD),

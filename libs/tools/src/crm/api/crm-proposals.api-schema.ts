@@ -14,7 +14,7 @@ export const CrmAuditEntryView = z.object({
 /** A proposal as the internal API (and the gateway's public API) shows it. */
 export const CrmProposalView = z.object({
   proposalId: z.uuid(),
-  conversationId: z.uuid(),
+  conversationId: z.uuid().nullable().describe('null once the conversation was deleted'),
   turnId: z.uuid().nullable(),
   entity: CrmEntity,
   entityId: z.uuid(),

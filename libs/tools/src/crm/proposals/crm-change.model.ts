@@ -23,7 +23,12 @@ export interface CrmChangeDraft {
   readonly source: CrmChangeSource;
 }
 
-export interface CrmChangeProposal extends CrmChangeDraft {
+export interface CrmChangeProposal extends Omit<CrmChangeDraft, 'conversationId'> {
+  /**
+   * Null once its conversation was deleted: a decided proposal stays as the audit of the CRM change, without
+   * the conversation (and its evidence removed); pending proposals are deleted with the conversation.
+   */
+  readonly conversationId: string | null;
   readonly tenantId: string;
   readonly evidenceOrigin: CrmEvidenceOrigin;
   readonly status: CrmProposalStatus;

@@ -93,9 +93,15 @@ export class CrmChangeService {
    */
   async decide(tenantId: string, proposalId: string, decision: CrmDecision): Promise<CrmChangeProposal> {
     return this.uow.run(async () => {
-      const proposal = await this.proposals.find(tenantId, proposalId, true);
-      if (!proposal) throw new CrmProposalNotFoundError(proposalId);
-      const applied = proposal.status === 'applied' || proposal.status === 'auto_applied';
+      const found = await this.proposals.find(tenantId, proposalId, true);
+      if (!found) throw new CrmProposalNotFoundError(proposalId);
+      const applied = found.status === 'applied' || found.status === 'auto_applied';
+      // Its conversation was deleted: only decided proposals outlive it (pending ones are deleted with it).
+      if (found.conversationId === null) {
+        if (decision.approve ? applied : found.status === 'rejected') return found;
+        throw new CrmProposalConflictError(`proposal ${proposalId} is ${found.status}`);
+      }
+      const proposal = { ...found, conversationId: found.conversationId };
       if (decision.approve) {
         if (applied) return proposal;
         if (proposal.status !== 'proposed') {

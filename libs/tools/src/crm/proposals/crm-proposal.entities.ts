@@ -33,7 +33,8 @@ export class CrmTaskEntity {
 export class CrmChangeProposalEntity {
   @PrimaryColumn('uuid') id!: string;
   @Column({ name: 'tenant_id', type: 'varchar', length: 128 }) tenantId!: string;
-  @Column({ name: 'conversation_id', type: 'uuid' }) conversationId!: string;
+  /** Null once the conversation was deleted (a decided proposal stays as the audit of the CRM change). */
+  @Column({ name: 'conversation_id', type: 'uuid', nullable: true }) conversationId!: string | null;
   @Column({ name: 'turn_id', type: 'uuid', nullable: true }) turnId!: string | null;
   @Column({ type: 'varchar', length: 16 }) entity!: string;
   @Column({ name: 'entity_id', type: 'uuid' }) entityId!: string;

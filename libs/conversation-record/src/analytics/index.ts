@@ -1,0 +1,12 @@
+export * from './analytics.schema';
+export * from './analytics.client';
+export { AnalyticsController, ANALYTICS_PATH } from './analytics.controller';
+export { AnalyticsReader, InvalidSearchCursorError } from './analytics-reader.service';
+export { AnalyticsRepository, TURN_TEXT_VECTOR } from './analytics.repository';
+export { ratio, averageOfMicros } from './ratios';
+export * from './seed';
+export * from './prompt-versions.schema';
+export { PromptVersionsAllTenantsController, PromptVersionsController } from './prompt-versions.controller';
+export { PromptVersionsReader, toPromptVersionRow } from './prompt-versions.reader';
+export { PromptVersionsRepository, type PromptVersionSums } from './prompt-versions.repository';
+export * from './prompt-versions.table';

@@ -1,0 +1,16 @@
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { ConversationDeleted, type EnvelopeOf } from '@lib/contracts';
+import { OnEvent } from '@lib/messaging';
+import { ToolRunnerConversationDeletion } from './conversation-deletion.service';
+
+/** `conversation.deleted` → the tool-runner forgets the conversation (see the service). */
+@Controller()
+export class ToolRunnerConversationDeletedController {
+  constructor(private readonly deletion: ToolRunnerConversationDeletion) {}
+
+  @OnEvent(ConversationDeleted)
+  async onConversationDeleted(@Payload() event: EnvelopeOf<typeof ConversationDeleted>): Promise<void> {
+    await this.deletion.delete(event.tenantid, event.data);
+  }
+}
