@@ -1,13 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { CommonConfigSchema, loadConfig } from '@lib/config';
-import {
-  ALL_TOPICS,
-  newId,
-  ReplyGenerated,
-  toKafkaRecord,
-  type ReplyGeneratedData,
-} from '@lib/contracts';
+import { ALL_TOPICS, newId, ReplyGenerated, toKafkaRecord, type ReplyGeneratedData } from '@lib/contracts';
 import { evaluatorService } from '@lib/evaluation';
 import { createEnvelope, ensureTopics } from '@lib/messaging';
 import { METRICS, prometheusName, shutdownTelemetry, startTelemetry } from '@lib/telemetry';
