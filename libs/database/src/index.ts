@@ -4,3 +4,4 @@ export * from './inbox';
 export * from './outbox';
 export * from './messaging-tables.migration';
 export * from './database.module';
+export * from './conversation-lock';

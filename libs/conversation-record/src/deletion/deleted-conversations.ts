@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { UnitOfWork } from '@lib/database';
+import { ConversationLock, UnitOfWork } from '@lib/database';
 import { DiscardedEventError } from '@lib/messaging';
 import { PERSISTENCE_SCHEMA } from '../schema';
 
-/** First key of persistence's advisory locks on a conversation (the second is the id's hash). */
-const CONVERSATION_LOCK_CLASS = 0x5e7d1;
+/** Persistence's lock on a conversation (first key 0x5e7d1) and its tombstones. */
+const CONVERSATION_LOCK = new ConversationLock(PERSISTENCE_SCHEMA, 0x5e7d1);
 
-export const DELETED_CONVERSATIONS = `"${PERSISTENCE_SCHEMA}"."deleted_conversations"`;
+export const DELETED_CONVERSATIONS = CONVERSATION_LOCK.tombstoneTable;
 
 /**
  * A late event of a deleted conversation: acknowledged and dropped (the pipeline logs it at debug level,
@@ -24,25 +24,18 @@ export class ConversationDeletedError extends DiscardedEventError {
  * Serialises the writes of one conversation with its deletion, until the transaction ends: an advisory lock
  * (the conversation may have no row yet, nothing else to lock).
  */
-export async function lockConversation(manager: EntityManager, conversationId: string): Promise<void> {
-  await manager.query(`SELECT pg_advisory_xact_lock($1::int, hashtext($2))`, [
-    CONVERSATION_LOCK_CLASS,
-    conversationId,
-  ]);
+export function lockConversation(manager: EntityManager, conversationId: string): Promise<void> {
+  return CONVERSATION_LOCK.lock(manager, conversationId);
 }
 
 /**
  * The first statement of every write about a conversation: takes the conversation's lock, then throws
- * `ConversationDeletedError` when it was deleted. Two statements on purpose: in READ COMMITTED each one sees
- * what was committed when it started, so the check sees a deletion that committed while the lock was awaited.
+ * `ConversationDeletedError` when it was deleted (`ConversationLock.lockAndCheckDeleted`).
  */
 export async function guardConversation(manager: EntityManager, conversationId: string): Promise<void> {
-  await lockConversation(manager, conversationId);
-  const rows: unknown[] = await manager.query(
-    `SELECT 1 FROM ${DELETED_CONVERSATIONS} WHERE "conversation_id" = $1`,
-    [conversationId],
-  );
-  if (rows.length > 0) throw new ConversationDeletedError(conversationId);
+  if (await CONVERSATION_LOCK.lockAndCheckDeleted(manager, conversationId)) {
+    throw new ConversationDeletedError(conversationId);
+  }
 }
 
 /** `guardConversation` for the injectable world (joins the active unit of work). */

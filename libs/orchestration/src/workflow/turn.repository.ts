@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { ToolError, TurnReceivedData, TurnRole } from '@lib/contracts';
-import { UnitOfWork } from '@lib/database';
+import { ConversationLock, UnitOfWork } from '@lib/database';
+import { ORCHESTRATOR_SCHEMA } from './orchestrator-database';
 import type { ConversationSummary, HistoryTurn } from '../model/language-model';
 import type { ToolOutcome } from '../model/tool-outcomes';
 
@@ -182,8 +183,8 @@ const TURNS = '"orchestrator"."turns"';
 const TOOL_CALLS = '"orchestrator"."tool_calls"';
 const ROUNDS = '"orchestrator"."turn_rounds"';
 const SUMMARIES = '"orchestrator"."conversation_summaries"';
-/** First key of the orchestrator's advisory locks (the second is the conversation's hash). */
-const CONVERSATION_LOCK_CLASS = 0x0c4a7;
+/** The orchestrator's lock on a conversation (first key 0x0c4a7) and its tombstones. */
+const CONVERSATION_LOCK = new ConversationLock(ORCHESTRATOR_SCHEMA, 0x0c4a7);
 
 /** SQL of the turn workflow. Every method joins the active unit of work (the handler's transaction). */
 @Injectable()
@@ -200,20 +201,13 @@ export class TurnRepository {
    * a new turn and the completion of the running one may arrive on different topics at the same time, and
    * the queue must not lose a turn between them). Always taken before any turn row lock.
    */
-  async lockConversation(conversationId: string): Promise<void> {
-    await this.uow.manager.query(`SELECT pg_advisory_xact_lock($1::int, hashtext($2))`, [
-      CONVERSATION_LOCK_CLASS,
-      conversationId,
-    ]);
+  lockConversation(conversationId: string): Promise<void> {
+    return CONVERSATION_LOCK.lock(this.uow.manager, conversationId);
   }
 
   /** Whether the conversation was deleted (`conversation.deleted`): its late turns are not processed. */
-  async isConversationDeleted(conversationId: string): Promise<boolean> {
-    const rows: unknown[] = await this.uow.manager.query(
-      `SELECT 1 FROM "orchestrator"."deleted_conversations" WHERE "conversation_id" = $1`,
-      [conversationId],
-    );
-    return rows.length > 0;
+  isConversationDeleted(conversationId: string): Promise<boolean> {
+    return CONVERSATION_LOCK.isDeleted(this.uow.manager, conversationId);
   }
 
   /** Stores a new turn; false when it is already stored (the same turn delivered again). */

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork } from '@lib/database';
+import { ConversationLock, UnitOfWork } from '@lib/database';
 import { DiscardedEventError } from '@lib/messaging';
+import { TOOL_RUNNER_SCHEMA } from '../tool-runner.database';
 
-/** First key of the tool-runner's advisory locks on a conversation (the second is the id's hash). */
-const CONVERSATION_LOCK_CLASS = 0x5e7d2;
+/** The tool-runner's lock on a conversation (first key 0x5e7d2) and its tombstones. */
+const CONVERSATION_LOCK = new ConversationLock(TOOL_RUNNER_SCHEMA, 0x5e7d2);
 
 /**
  * The conversation was deleted. For an event (a late tool request, turn or analysis) it means "acknowledge
@@ -22,21 +23,9 @@ export class ConversationDeletedError extends DiscardedEventError {
 export class ToolRunnerDeletedConversations {
   constructor(private readonly uow: UnitOfWork) {}
 
-  /**
-   * Takes the conversation's lock until the transaction ends, then tells whether it was deleted. Two
-   * statements: the check sees a deletion that committed while the lock was awaited (READ COMMITTED).
-   */
-  async lockAndCheck(conversationId: string): Promise<boolean> {
-    const manager = this.uow.manager;
-    await manager.query(`SELECT pg_advisory_xact_lock($1::int, hashtext($2))`, [
-      CONVERSATION_LOCK_CLASS,
-      conversationId,
-    ]);
-    const rows: unknown[] = await manager.query(
-      `SELECT 1 FROM "tool_runner"."deleted_conversations" WHERE "conversation_id" = $1`,
-      [conversationId],
-    );
-    return rows.length > 0;
+  /** Takes the conversation's lock until the transaction ends, then tells whether it was deleted. */
+  lockAndCheck(conversationId: string): Promise<boolean> {
+    return CONVERSATION_LOCK.lockAndCheckDeleted(this.uow.manager, conversationId);
   }
 
   /** The first statement of a write about a conversation: throws `ConversationDeletedError` once deleted. */
