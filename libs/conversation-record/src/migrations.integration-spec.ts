@@ -154,6 +154,53 @@ describe('persistence migrations', () => {
     expect(rows).toEqual([{ prompt_version: 'sales-assistant-v1' }]);
   });
 
+  it("backfills the analysed turn's role on stored analyses and their rows; unknown turns stay null", async () => {
+    const conversationId = newId();
+    const [prospectTurn, repTurn, unknownTurn] = [newId(), newId(), newId()];
+    const reapplied = fromMigration('AnalysisRoles1764000008400');
+    for (const _ of reapplied) await db.dataSource.undoLastMigration({ transaction: 'each' });
+    const t = `"${PERSISTENCE_SCHEMA}"`;
+    for (const [id, sequence, role] of [
+      [prospectTurn, 1, 'prospect'],
+      [repTurn, 2, 'rep'],
+    ] as const) {
+      await db.dataSource.query(
+        `INSERT INTO ${t}."turns" ("id", "conversation_id", "tenant_id", "sequence", "role", "text",
+           "received_at", "redacted_text", "word_count", "token_count")
+         VALUES ($1, $2, 'tenant-m', $3, $4, 'hi', now(), 'hi', 1, 1)`,
+        [id, conversationId, sequence, role],
+      );
+    }
+    for (const turnId of [prospectTurn, repTurn, unknownTurn]) {
+      await db.dataSource.query(
+        `INSERT INTO ${t}."analyses" ("turn_id", "conversation_id", "tenant_id", "intents", "sentiment_label",
+           "sentiment_score", "entities", "objections", "buying_signals", "stage", "model", "completed_at")
+         VALUES ($1, $2, 'tenant-m', '[]', 'neutral', 0, '[]', '[]', '[]', 'discovery', '{}', now())`,
+        [turnId, conversationId],
+      );
+      await db.dataSource.query(
+        `INSERT INTO ${t}."analysis_intents" ("turn_id", "intent", "conversation_id", "tenant_id", "confidence",
+           "occurred_at") VALUES ($1, 'pricing', $2, 'tenant-m', 0.9, now())`,
+        [turnId, conversationId],
+      );
+    }
+
+    expect(await runMigrations(db.dataSource, PERSISTENCE_SCHEMA)).toEqual(reapplied);
+    for (const table of ['analyses', 'analysis_intents']) {
+      const rows: { turn_id: string; role: string | null }[] = await db.dataSource.query(
+        `SELECT "turn_id", "role" FROM ${t}."${table}" WHERE "conversation_id" = $1`,
+        [conversationId],
+      );
+      expect(new Map(rows.map((r) => [r.turn_id, r.role]))).toEqual(
+        new Map([
+          [prospectTurn, 'prospect'],
+          [repTurn, 'rep'],
+          [unknownTurn, null],
+        ]),
+      );
+    }
+  });
+
   it('reverts every migration, leaving only the migrations table, then applies them again', async () => {
     expect(await revertAllMigrations(db.dataSource)).toBe(MIGRATION_NAMES.length);
     expect(await tables()).toEqual(['migrations']);

@@ -9,6 +9,7 @@ import { ConversationDeletion1764000007100 } from './migrations/1764000007100-co
 import { EvaluationPolicy1764000008100 } from './migrations/1764000008100-evaluation-policy';
 import { FeedbackTraces1764000008200 } from './migrations/1764000008200-feedback-traces';
 import { ConversationEvaluations1764000008300 } from './migrations/1764000008300-conversation-evaluations';
+import { AnalysisRoles1764000008400 } from './migrations/1764000008400-analysis-roles';
 import { ConversationEvaluationEntity } from './conversation-evaluation/conversation-evaluation.entity';
 import { PERSISTENCE_SCHEMA } from './schema';
 
@@ -27,5 +28,6 @@ export const PERSISTENCE_DATABASE: ServiceDatabase = {
     EvaluationPolicy1764000008100,
     FeedbackTraces1764000008200,
     ConversationEvaluations1764000008300,
+    AnalysisRoles1764000008400,
   ],
 };

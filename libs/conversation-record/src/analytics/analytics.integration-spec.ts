@@ -172,6 +172,9 @@ describe('analytics API (PostgreSQL)', () => {
     const ids = (items: ConversationSearchItem[]) => items.map((i) => i.id);
     const conversationsOf = (tenant: SeedOptions) => data.get(tenant.tenantId)!;
     const mentions = (c: SeedConversation, word: RegExp) => c.turns.some((t) => word.test(t.redactedText));
+    /** The analyses of the prospect's turns: the filters (like the statistics) leave the rep's turns out. */
+    const prospectAnalyses = (c: SeedConversation) =>
+      c.analyses.filter((a) => c.turns.find((t) => t.id === a.turnId)?.role === 'prospect');
 
     it('pages through everything once, newest first, with no duplicates', async () => {
       const items = await searchAll(A.tenantId, { limit: 7 });
@@ -199,17 +202,18 @@ describe('analytics API (PostgreSQL)', () => {
         'intent',
         { intent: 'security_compliance' },
         (c: SeedConversation) =>
-          c.analyses.some((a) => a.intents.some((i) => i.name === 'security_compliance')),
+          prospectAnalyses(c).some((a) => a.intents.some((i) => i.name === 'security_compliance')),
       ],
       [
         'objection',
         { objection: 'competitor' },
-        (c: SeedConversation) => c.analyses.some((a) => a.objections.some((o) => o.type === 'competitor')),
+        (c: SeedConversation) =>
+          prospectAnalyses(c).some((a) => a.objections.some((o) => o.type === 'competitor')),
       ],
       [
-        'sentiment (of any analysed turn)',
+        'sentiment (of any analysed prospect turn)',
         { sentiment: 'negative' },
-        (c: SeedConversation) => c.analyses.some((a) => a.sentimentLabel === 'negative'),
+        (c: SeedConversation) => prospectAnalyses(c).some((a) => a.sentimentLabel === 'negative'),
       ],
       ['rep', { repId: 'rep-03' }, (c: SeedConversation) => c.repId === 'rep-03'],
       ['mode', { mode: 'autonomous' }, (c: SeedConversation) => c.mode === 'autonomous'],
@@ -234,8 +238,8 @@ describe('analytics API (PostgreSQL)', () => {
           c.repId === 'rep-01' &&
           c.mode === 'assist' &&
           c.startedAt >= new Date('2025-02-12T00:00:00Z') &&
-          c.analyses.some((a) => a.intents.some((i) => i.name === 'pricing_inquiry')) &&
-          c.analyses.some((a) => a.sentimentLabel === 'positive'),
+          prospectAnalyses(c).some((a) => a.intents.some((i) => i.name === 'pricing_inquiry')) &&
+          prospectAnalyses(c).some((a) => a.sentimentLabel === 'positive'),
       ],
     ])('filters by %s', async (_, query, predicate) => {
       for (const tenant of [A, B]) {

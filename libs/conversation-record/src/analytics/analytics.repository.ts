@@ -169,15 +169,17 @@ export class AnalyticsRepository {
     if (filter.to) where.push(`c."started_at" < ${p.add(filter.to)}`);
     if (filter.intent) {
       where.push(`EXISTS (SELECT 1 FROM ${s}."analysis_intents" i
-        WHERE i."tenant_id" = ${tenant} AND i."conversation_id" = c."id" AND i."intent" = ${p.add(filter.intent)})`);
+        WHERE i."tenant_id" = ${tenant} AND i."conversation_id" = c."id" AND i."role" = 'prospect'
+          AND i."intent" = ${p.add(filter.intent)})`);
     }
     if (filter.objection) {
       where.push(`EXISTS (SELECT 1 FROM ${s}."analysis_objections" o
-        WHERE o."tenant_id" = ${tenant} AND o."conversation_id" = c."id" AND o."type" = ${p.add(filter.objection)})`);
+        WHERE o."tenant_id" = ${tenant} AND o."conversation_id" = c."id" AND o."role" = 'prospect'
+          AND o."type" = ${p.add(filter.objection)})`);
     }
     if (filter.sentiment) {
       where.push(`EXISTS (SELECT 1 FROM ${s}."analyses" a
-        WHERE a."tenant_id" = ${tenant} AND a."conversation_id" = c."id"
+        WHERE a."tenant_id" = ${tenant} AND a."conversation_id" = c."id" AND a."role" = 'prospect'
           AND a."sentiment_label" = ${p.add(filter.sentiment)})`);
     }
     let query: string | undefined;
@@ -232,7 +234,7 @@ export class AnalyticsRepository {
         SELECT i."intent", i."conversation_id", count(*) AS "n"
         FROM ${s}."analysis_intents" i
         ${this.repJoin('i', filter, p)}
-        WHERE ${this.factRange('i', 'occurred_at', filter, p)}
+        WHERE ${this.factRange('i', 'occurred_at', filter, p)} AND i."role" = 'prospect'
         GROUP BY i."intent", i."conversation_id"
       ) x
       GROUP BY x."intent"`;
@@ -248,7 +250,7 @@ export class AnalyticsRepository {
              count(*) FILTER (WHERE o."handled")::int AS "handled"
       FROM ${s}."analysis_objections" o
       ${this.repJoin('o', filter, p)}
-      WHERE ${this.factRange('o', 'occurred_at', filter, p)}
+      WHERE ${this.factRange('o', 'occurred_at', filter, p)} AND o."role" = 'prospect'
       GROUP BY o."type"`;
     return this.uow.manager.query(sql, p.values);
   }
@@ -325,6 +327,7 @@ export class AnalyticsRepository {
         WHERE a."tenant_id" = ${tenant}
           AND a."completed_at" >= greatest(${from}, b."start" AT TIME ZONE 'UTC')
           AND a."completed_at" < least(${to}, (b."start" + ${step}) AT TIME ZONE 'UTC')
+          AND a."role" = 'prospect'
       ) x
       WHERE x."analyses" > 0
       ORDER BY b."start"`;
@@ -362,7 +365,7 @@ export class AnalyticsRepository {
       objections AS (
         SELECT o."conversation_id", count(*) AS "met", count(*) FILTER (WHERE o."handled") AS "handled"
         FROM ${s}."analysis_objections" o
-        WHERE o."tenant_id" = ${tenant} AND ${ofCohort('o', 'occurred_at')}
+        WHERE o."tenant_id" = ${tenant} AND ${ofCohort('o', 'occurred_at')} AND o."role" = 'prospect'
         GROUP BY 1
       ),
       feedback AS (

@@ -121,10 +121,12 @@ export const SEARCH_MAX_LIMIT = 100;
 export const ConversationSearchQuery = z
   .strictObject({
     stage: DealStage.optional().describe('Current deal stage of the conversation'),
-    intent: z.string().trim().min(1).max(64).optional().describe('An analysed turn has this intent'),
-    objection: ObjectionType.optional().describe('An analysed turn raised an objection of this type'),
+    intent: z.string().trim().min(1).max(64).optional().describe('An analysed prospect turn has this intent'),
+    objection: ObjectionType.optional().describe(
+      'An analysed prospect turn raised an objection of this type',
+    ),
     sentiment: SentimentLabel.optional().describe(
-      'An analysed turn (any, not only the latest) has this label',
+      'An analysed prospect turn (any, not only the latest) has this label',
     ),
     repId: RepIdParam.optional(),
     mode: ConversationMode.optional(),
@@ -177,11 +179,13 @@ export type ConversationSearchResult = z.infer<typeof ConversationSearchResult>;
 
 export const IntentFrequencies = z.object({
   ...RangeEcho,
-  totalMentions: Count.describe('Intents of the turns analysed in the range'),
+  totalMentions: Count.describe(
+    "Intents of the prospect's turns analysed in the range (rep turns are not counted)",
+  ),
   items: z.array(
     z.object({
       intent: z.string(),
-      count: Count.describe('Analysed turns with this intent'),
+      count: Count.describe('Analysed prospect turns with this intent'),
       conversations: Count.describe('Distinct conversations'),
       share: Rate.describe('count / totalMentions'),
     }),

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { DealStage } from '@lib/contracts';
+import type { DealStage, TurnRole } from '@lib/contracts';
 import { numericToNumber } from './columns';
 
 /**
@@ -8,8 +8,14 @@ import { numericToNumber } from './columns';
  * redelivered analysis changes nothing; `occurred_at` is the analysis' completion time.
  */
 @Entity({ name: 'analysis_intents' })
-// Covering: intent frequencies read it alone (migration 1764000006800).
-@Index('analysis_intents_tenant_occurred_intent_idx', ['tenantId', 'occurredAt', 'intent', 'conversationId'])
+// Covering: intent frequencies read it alone (migrations 1764000006800, 1764000008400).
+@Index('analysis_intents_tenant_occurred_intent_idx', [
+  'tenantId',
+  'occurredAt',
+  'intent',
+  'conversationId',
+  'role',
+])
 @Index('analysis_intents_tenant_conversation_idx', ['tenantId', 'conversationId'])
 export class AnalysisIntentEntity {
   @PrimaryColumn({ name: 'turn_id', type: 'uuid', primaryKeyConstraintName: 'analysis_intents_pkey' })
@@ -34,6 +40,10 @@ export class AnalysisIntentEntity {
 
   @Column({ name: 'occurred_at', type: 'timestamptz' })
   occurredAt!: Date;
+
+  /** The analysed turn's role; null until the turn is stored (the analytics count prospects' turns only). */
+  @Column({ name: 'role', type: 'varchar', length: 16, nullable: true })
+  role!: TurnRole | null;
 }
 
 @Entity({ name: 'analysis_entities' })
@@ -79,6 +89,10 @@ export class AnalysisEntityMentionEntity {
 
   @Column({ name: 'occurred_at', type: 'timestamptz' })
   occurredAt!: Date;
+
+  /** The analysed turn's role; null until the turn is stored (the analytics count prospects' turns only). */
+  @Column({ name: 'role', type: 'varchar', length: 16, nullable: true })
+  role!: TurnRole | null;
 }
 
 @Entity({ name: 'analysis_objections' })
@@ -110,6 +124,10 @@ export class AnalysisObjectionEntity {
 
   @Column({ name: 'occurred_at', type: 'timestamptz' })
   occurredAt!: Date;
+
+  /** The analysed turn's role; null until the turn is stored (the analytics count prospects' turns only). */
+  @Column({ name: 'role', type: 'varchar', length: 16, nullable: true })
+  role!: TurnRole | null;
 }
 
 /** The prospect's progress through the funnel: each change of deal stage, with the turn that caused it. */

@@ -1,15 +1,16 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { Analysis, DealStage, ModelInfo, NextBestAction } from '@lib/contracts';
+import type { Analysis, DealStage, ModelInfo, NextBestAction, TurnRole } from '@lib/contracts';
 
 @Entity({ name: 'analyses' })
 @Index('analyses_tenant_conversation_idx', ['tenantId', 'conversationId'])
-// Covering: the sentiment trend reads it alone (migration 1764000006800).
+// Covering: the sentiment trend reads it alone (migrations 1764000006800, 1764000008400).
 @Index('analyses_tenant_completed_sentiment_idx', [
   'tenantId',
   'completedAt',
   'sentimentLabel',
   'sentimentScore',
   'conversationId',
+  'role',
 ])
 export class AnalysisEntity {
   /** One analysis per turn: the first stored wins. */
@@ -55,4 +56,8 @@ export class AnalysisEntity {
 
   @Column({ name: 'next_best_actions', type: 'jsonb', nullable: true })
   nextBestActions!: NextBestAction[] | null;
+
+  /** The analysed turn's role; null until the turn is stored (the analytics count prospects' turns only). */
+  @Column({ name: 'role', type: 'varchar', length: 16, nullable: true })
+  role!: TurnRole | null;
 }

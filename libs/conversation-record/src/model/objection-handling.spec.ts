@@ -34,6 +34,11 @@ describe('handledObjections', () => {
     expect(handledObjections([turn(1, { objections: ['price'] }), turn(2, { role: 'rep' })])).toEqual([]);
   });
 
+  it('never handles an objection found in a rep turn (it is not the prospect raising it)', () => {
+    const analyses = [turn(1), turn(2, { role: 'rep', objections: ['price'] }), turn(3)];
+    expect(handledObjections(analyses)).toEqual([]);
+  });
+
   it('leaves it unhandled when every later prospect turn raises it again or is negative', () => {
     const analyses = [
       turn(1, { objections: ['price'] }),

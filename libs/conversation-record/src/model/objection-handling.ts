@@ -20,20 +20,22 @@ export interface ObjectionKey {
 
 /**
  * Which objections of a conversation are handled. The rule (deterministic, a function of the stored analyses
- * and turns only): an objection of type T raised in the analysis of turn n is **handled** when a later
- * analysed prospect turn m (sequence m > n) either
+ * and turns only): an objection of type T raised in the analysis of prospect turn n is **handled** when a
+ * later analysed prospect turn m (sequence m > n) either
  * - does not raise T again and its sentiment is not negative (the prospect moved on), or
  * - is at a stage further in the funnel than turn n's analysis (the deal advanced; `closed_lost` never does).
  *
  * Analyses whose turn is not stored yet take no part: their turn's position and role are unknown, so their
  * own objections stay unhandled and they resolve nothing until `turn.received` arrives (the record
- * recomputes the flags then). Several objections of one type in one analysis share the outcome.
+ * recomputes the flags then). Objections found in a rep's own turn are not the prospect's: they are never
+ * handled and the analytics do not count them. Several objections of one type in one analysis share the
+ * outcome.
  */
 export function handledObjections(analyses: readonly AnalysedTurn[]): ObjectionKey[] {
   const placed = analyses.filter((a) => a.sequence !== null).sort(conversationOrder);
   const handled: ObjectionKey[] = [];
   placed.forEach((raised, index) => {
-    if (raised.objections.length === 0) return;
+    if (raised.role !== 'prospect' || raised.objections.length === 0) return;
     const later = placed
       .slice(index + 1)
       .filter((m) => m.role === 'prospect' && (m.sequence ?? 0) > (raised.sequence ?? 0));

@@ -62,6 +62,7 @@ const analysis: AnalysisEntity = {
   completedAt: t(11),
   qualification: null,
   nextBestActions: null,
+  role: 'prospect',
 };
 
 const reply: ReplyEntity = {

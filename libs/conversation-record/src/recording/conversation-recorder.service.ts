@@ -119,6 +119,8 @@ export class ConversationRecorder {
         this.logger.debug(`turn ${data.turnId} (#${data.sequence}) already stored`);
         return;
       }
+      // An analysis that arrived before the turn counts in the analytics from now on (prospects' turns).
+      await this.analyses.assignRole(tenantId, data.turnId, data.role);
       this.interactions.record({
         kind: 'turn.received',
         tenantId,

@@ -505,6 +505,40 @@ describe('record facts for analytics (PostgreSQL)', () => {
       expect(await conversationRow(s.conversationId)).toMatchObject({ stage: 'negotiation' });
     });
 
+    it("gives an analysis that arrived before its turn, and its rows, the turn's role once the turn is stored", async () => {
+      const s = new ConversationScript('tenant-facts-late');
+      const roles = () =>
+        query<{ table: string; role: string | null }>(
+          `SELECT 'analyses' AS "table", "role" FROM persistence.analyses WHERE "turn_id" = $1
+           UNION ALL SELECT 'analysis_entities', "role" FROM persistence.analysis_entities WHERE "turn_id" = $1
+           UNION ALL SELECT 'analysis_intents', "role" FROM persistence.analysis_intents WHERE "turn_id" = $1
+           UNION ALL SELECT 'analysis_objections', "role" FROM persistence.analysis_objections WHERE "turn_id" = $1
+           ORDER BY 1`,
+          [s.turnId(2)],
+        );
+      const tables = ['analyses', 'analysis_entities', 'analysis_intents', 'analysis_objections'];
+      // The rep's own words analysed (assist mode): "I hear that price is a concern" reads as a price objection.
+      await handle((h) => h.onAnalysisCompleted(s.analysis(2, 'discovery')));
+      expect(await roles()).toEqual(tables.map((table) => ({ table, role: null })));
+
+      await handle((h) => h.onTurnReceived(s.turn(2)));
+      expect(await roles()).toEqual(tables.map((table) => ({ table, role: 'rep' })));
+      // Stored after its turn, the prospect's analysis has its role at once.
+      await handleAll([
+        (h) => h.onTurnReceived(s.turn(3)),
+        (h) => h.onAnalysisCompleted(s.analysis(3, 'discovery', { analysis: { objections: [] } })),
+      ]);
+      const [prospect] = await query<{ role: string }>(
+        `SELECT "role" FROM persistence.analyses WHERE "turn_id" = $1`,
+        [s.turnId(3)],
+      );
+      expect(prospect).toEqual({ role: 'prospect' });
+      // The prospect moved on, but the objection was the rep's words: it is not one the prospect raised.
+      expect((await objections(s.conversationId)).map((o) => [o.turn_id, o.handled])).toEqual([
+        [s.turnId(2), false],
+      ]);
+    });
+
     it("decides a rep turn's suggestion when the suggested reply arrives after it", async () => {
       const s = new ConversationScript('tenant-facts-late');
       await handle((h) =>

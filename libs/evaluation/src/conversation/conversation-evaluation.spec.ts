@@ -39,6 +39,24 @@ describe('evaluateConversation', () => {
     });
   });
 
+  it('does not count objections found in a rep turn: they are not the prospect raising them', () => {
+    const result = evaluateConversation({
+      mode: 'assist',
+      turns: [turn(1, 'prospect', 10), turn(2, 'rep', 30), turn(3, 'prospect', 20)],
+      analyses: [
+        analysis(1, 'discovery', 'neutral', ['price']),
+        analysis(2, 'discovery', 'neutral', ['price', 'timing']),
+        analysis(3, 'discovery', 'positive'),
+      ],
+      groundedness: [],
+    });
+    expect(result.objections).toEqual({
+      raised: 1,
+      handled: 1,
+      byType: { price: { raised: 1, handled: 1 } },
+    });
+  });
+
   it('does not count an objection raised again, or a lost deal, as handled; no talk ratio in autonomous mode', () => {
     const result = evaluateConversation({
       mode: 'autonomous',

@@ -77,13 +77,14 @@ function conversationOrder(a: PlacedAnalysis, b: PlacedAnalysis): number {
 /**
  * Whether each objection is handled: the rule of persistence's record
  * (`libs/conversation-record/src/model/objection-handling.ts`, `handledObjections`), mirrored. An objection
- * of type T raised in the analysis of turn n is handled when a later analysed prospect turn m (m > n) either
- * does not raise T again and is not negative, or is at a stage further in the funnel. Analyses whose turn
- * is unknown take no part. Returns, per analysis (in `placed` order), one flag per objection.
+ * of type T raised in the analysis of prospect turn n is handled when a later analysed prospect turn m (m > n)
+ * either does not raise T again and is not negative, or is at a stage further in the funnel. Analyses whose
+ * turn is unknown take no part; objections found in a rep's own turn are never handled. Returns, per
+ * analysis (in `placed` order), one flag per objection.
  */
 export function objectionHandling(placed: readonly PlacedAnalysis[]): boolean[][] {
   return placed.map((raised, index) => {
-    if (raised.sequence === null) return raised.objections.map(() => false);
+    if (raised.sequence === null || raised.role !== 'prospect') return raised.objections.map(() => false);
     const later = placed
       .slice(index + 1)
       .filter((m) => m.sequence !== null && m.role === 'prospect' && m.sequence > (raised.sequence ?? 0));
@@ -104,7 +105,8 @@ const round = (n: number): number => Math.round(n * 10_000) / 10_000;
  * - turns per role;
  * - stage: the first and last stage of the analyses in conversation order, `transitions` = changes between
  *   consecutive analyses, `advances` = those further into the funnel;
- * - objections raised (every objection of every analysis) and handled (the record's rule), per type too;
+ * - objections raised (every objection of every analysis but those of the rep's own turns, which are not the
+ *   prospect's) and handled (the record's rule), per type too;
  * - talkRatio = rep words / all words in assist mode (null otherwise, or with no words);
  * - groundedness mean and min over the scored replies (null without any).
  */
@@ -132,7 +134,7 @@ export function evaluateConversation(facts: ConversationFacts): ConversationScor
   let raisedCount = 0;
   let handledCount = 0;
   placed.forEach((a, i) =>
-    a.objections.forEach((type, ordinal) => {
+    (a.role === 'rep' ? [] : a.objections).forEach((type, ordinal) => {
       const entry = (byType[type] ??= { raised: 0, handled: 0 });
       entry.raised++;
       raisedCount++;

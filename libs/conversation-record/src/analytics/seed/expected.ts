@@ -107,7 +107,10 @@ export class ExpectedAnalytics {
     cell.conversations += 1;
 
     const intentsSeen = new Set<string>();
+    // Intents, objections and sentiment are the prospect's: the analyses of the rep's turns do not count.
+    const repTurns = new Set(conversation.turns.filter((t) => t.role === 'rep').map((t) => t.id));
     for (const analysis of conversation.analyses) {
+      if (repTurns.has(analysis.turnId)) continue;
       cell.analyses += 1;
       cell.sentimentHundredths += analysis.sentimentHundredths;
       cell[analysis.sentimentLabel] += 1;

@@ -185,14 +185,19 @@ describe('ExpectedAnalytics', () => {
   all.forEach((c) => expected.add(c));
   const whole = { from: new Date(OPTIONS.until.getTime() - OPTIONS.days * DAY_MS), to: OPTIONS.until };
 
+  /** The analyses of the prospect's turns: the rep's own turns are analysed too, but not counted. */
+  const prospectAnalyses = (c: (typeof all)[number]) =>
+    c.analyses.filter((a) => c.turns.find((t) => t.id === a.turnId)?.role === 'prospect');
+
   it('counts intents, objections and the funnel as the conversations say', () => {
     const intents = expected.intents(OPTIONS.tenantId, whole);
-    const mentions = all.flatMap((c) => c.analyses.flatMap((a) => a.intents));
+    const mentions = all.flatMap((c) => prospectAnalyses(c).flatMap((a) => a.intents));
     expect(intents.totalMentions).toBe(mentions.length);
     const pricing = intents.items.find((i) => i.intent === 'pricing_inquiry');
     expect(pricing?.count).toBe(mentions.filter((m) => m.name === 'pricing_inquiry').length);
     expect(pricing?.conversations).toBe(
-      all.filter((c) => c.analyses.some((a) => a.intents.some((i) => i.name === 'pricing_inquiry'))).length,
+      all.filter((c) => prospectAnalyses(c).some((a) => a.intents.some((i) => i.name === 'pricing_inquiry')))
+        .length,
     );
     expect(intents.items.map((i) => i.count)).toEqual(
       [...intents.items.map((i) => i.count)].sort((a, b) => b - a),
@@ -204,6 +209,16 @@ describe('ExpectedAnalytics', () => {
     const reached = funnel.stages.map((s) => s.reached);
     expect(reached).toEqual([...reached].sort((a, b) => b - a));
     expect(funnel.closedLost.reached).toBe(all.filter((c) => c.stage === 'closed_lost').length);
+  });
+
+  it('leaves the analyses of rep turns out of intents and sentiment (assist mode)', () => {
+    const repAnalyses = all.flatMap((c) => c.analyses.filter((a) => !prospectAnalyses(c).includes(a)));
+    // The generator analyses the rep's turns too, with intents and a sentiment: they exist, and are left out.
+    expect(repAnalyses.length).toBeGreaterThan(0);
+    expect(repAnalyses.every((a) => a.intents.length > 0)).toBe(true);
+    const trend = expected.sentiment(OPTIONS.tenantId, whole, 'week');
+    const counted = trend.points.reduce((n, p) => n + p.analyses, 0);
+    expect(counted).toBe(all.reduce((n, c) => n + prospectAnalyses(c).length, 0));
   });
 
   it('restricts to the range and the rep, and needs whole days', () => {

@@ -97,6 +97,7 @@ export async function insertConversations(
     ['stage', 'varchar'],
     ['model', 'jsonb'],
     ['completed_at', 'timestamptz'],
+    ['role', 'varchar'],
   ]);
   const intents = new Columns([
     ['turn_id', 'uuid'],
@@ -105,6 +106,7 @@ export async function insertConversations(
     ['tenant_id', 'varchar'],
     ['confidence', 'float8'],
     ['occurred_at', 'timestamptz'],
+    ['role', 'varchar'],
   ]);
   const entities = new Columns([
     ['turn_id', 'uuid'],
@@ -117,6 +119,7 @@ export async function insertConversations(
     ['amount', 'numeric'],
     ['currency', 'varchar'],
     ['occurred_at', 'timestamptz'],
+    ['role', 'varchar'],
   ]);
   const objections = new Columns([
     ['turn_id', 'uuid'],
@@ -127,6 +130,7 @@ export async function insertConversations(
     ['evidence', 'text'],
     ['handled', 'boolean'],
     ['occurred_at', 'timestamptz'],
+    ['role', 'varchar'],
   ]);
   const transitions = new Columns([
     ['conversation_id', 'uuid'],
@@ -215,7 +219,9 @@ export async function insertConversations(
       );
     }
     const promptVersion = c.replies[0]?.promptVersion ?? 'sales-assistant-v1';
+    const roles = new Map(c.turns.map((t) => [t.id, t.role]));
     for (const a of c.analyses) {
+      const role = roles.get(a.turnId) ?? null;
       analyses.push(
         a.turnId,
         id,
@@ -229,9 +235,10 @@ export async function insertConversations(
         a.stage,
         json(MODEL(promptVersion)),
         iso(a.completedAt),
+        role,
       );
       for (const i of a.intents)
-        intents.push(a.turnId, i.name, id, tenantId, i.confidence, iso(a.completedAt));
+        intents.push(a.turnId, i.name, id, tenantId, i.confidence, iso(a.completedAt), role);
       a.entities.forEach((e, ordinal) =>
         entities.push(
           a.turnId,
@@ -244,10 +251,21 @@ export async function insertConversations(
           e.amount === null ? null : e.amount.toFixed(2),
           e.currency,
           iso(a.completedAt),
+          role,
         ),
       );
       a.objections.forEach((o, ordinal) =>
-        objections.push(a.turnId, ordinal, id, tenantId, o.type, o.evidence, o.handled, iso(a.completedAt)),
+        objections.push(
+          a.turnId,
+          ordinal,
+          id,
+          tenantId,
+          o.type,
+          o.evidence,
+          o.handled,
+          iso(a.completedAt),
+          role,
+        ),
       );
     }
     for (const t of c.transitions) {
