@@ -1,9 +1,6 @@
 import 'reflect-metadata';
-import { Global, Logger, Module, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { PATTERN_METADATA } from '@nestjs/microservices/constants';
-import { NestFactory } from '@nestjs/core';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import {
   AnalysisCompleted,
@@ -11,136 +8,41 @@ import {
   deriveId,
   EvaluationCompleted,
   FeedbackSubmitted,
-  fromKafkaRecord,
   newId,
   ReplyGenerated,
   TurnReceived,
   type EventData,
   type EventDefinition,
   type EventEnvelope,
-  type KafkaRecord,
 } from '@lib/contracts';
-import { DatabaseModule } from '@lib/database';
-import {
-  createEnvelope,
-  DefaultEventPublisher,
-  EventPublisher,
-  RecordSink,
-  TransactionalOutbox,
-} from '@lib/messaging';
+import { createEnvelope } from '@lib/messaging';
 import type { ConversationView } from '@lib/conversation-record';
-import { createTestDatabase, type TestDatabase } from '@lib/testing';
 import { DataSource } from 'typeorm';
 import { GatewayEventRelay } from './events/gateway-event-relay.controller';
-import { GATEWAY_DATABASE } from './gateway.database';
-import { GatewayApiModule } from './gateway-api.module';
-import { configureGatewayApp } from './http/configure-gateway-app';
+import {
+  FakePersistence,
+  GatewayClient,
+  RecordingSink,
+  startGatewayApp,
+  type GatewayTestApp,
+  type Json,
+} from './testing/gateway-harness';
 
 const ADMIN_KEY = 'admin-key-for-the-integration-test';
 
-/**
- * The transport, faked: records what the gateway publishes (already encoded as Kafka records, so keys and
- * CloudEvents headers are real), can be made to fail, and loops published events back into the gateway's
- * relay as the broadcast transport would.
- */
-class RecordingSink extends RecordSink {
-  readonly sent: { topic: string; record: KafkaRecord; envelope: EventEnvelope<unknown> }[] = [];
-  failing = false;
-  loopback: (envelope: EventEnvelope<unknown>) => void = () => undefined;
-  afterSend: (envelope: EventEnvelope<unknown>) => void = () => undefined;
-
-  async send(topic: string, records: KafkaRecord[]): Promise<void> {
-    if (this.failing) throw new Error('broker unavailable');
-    for (const record of records) {
-      const { envelope } = fromKafkaRecord(record);
-      this.sent.push({ topic, record, envelope });
-      this.loopback(envelope);
-      this.afterSend(envelope);
-    }
-  }
-
-  ofType(definition: EventDefinition) {
-    return this.sent.filter((s) => s.envelope.type === definition.type);
-  }
-}
-
+/** The transport: records what the gateway sends, can fail, and loops events back to its relay. */
 const sink = new RecordingSink();
 
-@Global()
-@Module({
-  providers: [
-    { provide: RecordSink, useValue: sink },
-    {
-      provide: EventPublisher,
-      useFactory: (outbox: TransactionalOutbox) => new DefaultEventPublisher('gateway', sink, outbox),
-      inject: [TransactionalOutbox],
-    },
-  ],
-  exports: [RecordSink, EventPublisher],
-})
-class FakeMessagingModule {}
-
-/** Persistence's internal read API, faked over real HTTP (so the real ConversationRecordClient is used). */
-class FakePersistence {
-  readonly views = new Map<string, ConversationView>();
-  failing = false;
-  private readonly server: Server = createServer((request, response) => {
-    const match = /^\/internal\/v1\/tenants\/([^/]+)\/conversations\/([^/?]+)$/.exec(request.url ?? '');
-    const view = match ? this.views.get(decodeURIComponent(match[2])) : undefined;
-    const status = this.failing
-      ? 500
-      : view && view.conversation.tenantId === decodeURIComponent(match![1])
-        ? 200
-        : 404;
-    response.writeHead(status, { 'content-type': 'application/json' });
-    response.end(status === 200 ? JSON.stringify(view) : '{}');
-  });
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-interface Json {
-  [key: string]: unknown;
-}
-
 describe('gateway HTTP API (PostgreSQL, Nest HTTP app)', () => {
-  let db: TestDatabase;
+  let gateway: GatewayTestApp;
   let app: INestApplication;
-  let base: string;
   let dataSource: DataSource;
-  const record = new FakePersistence();
+  let record: FakePersistence;
   let deliver: (envelope: EventEnvelope<unknown>) => void;
   let keyA: string;
   let keyB: string;
   let tenantA: string;
-
-  const call = async (
-    method: string,
-    path: string,
-    options: { key?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
-  ): Promise<{ status: number; body: Json; headers: Headers }> => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.key) headers.authorization = `Bearer ${options.key}`;
-    if (options.body !== undefined) headers['content-type'] ??= 'application/json';
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers,
-      body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      body: text ? (JSON.parse(text) as Json) : {},
-      headers: response.headers,
-    };
-  };
+  const { call, createTenant, startConversation } = new GatewayClient(() => gateway.url, ADMIN_KEY);
 
   /** An event as another service would emit it, delivered to the gateway through its relay. */
   const feed = <D extends EventDefinition>(
@@ -154,39 +56,13 @@ describe('gateway HTTP API (PostgreSQL, Nest HTTP app)', () => {
     return envelope;
   };
 
-  const startConversation = async (key: string): Promise<string> => {
-    const created = await call('POST', '/v1/conversations', {
-      key,
-      body: { prospect: { name: 'Dana', company: 'Acme' }, mode: 'assist' },
-    });
-    expect(created.status).toBe(201);
-    return created.body.id as string;
-  };
-
   beforeAll(async () => {
-    Logger.overrideLogger(['error']);
-    process.env.ADMIN_API_KEY = ADMIN_KEY;
-    process.env.SSE_HEARTBEAT_SECONDS = '1';
-    process.env.PERSISTENCE_URL = await record.start();
-    db = await createTestDatabase('gateway_api');
-
-    @Module({
-      imports: [
-        DatabaseModule.forService(GATEWAY_DATABASE, {
-          url: db.url,
-          applicationName: 'test',
-          migrateOnBoot: true,
-        }),
-        FakeMessagingModule,
-        GatewayApiModule,
-      ],
-    })
-    class TestGatewayModule {}
-
-    app = await NestFactory.create(TestGatewayModule, { logger: ['error'] });
-    configureGatewayApp(app);
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    gateway = await startGatewayApp('gateway_api', sink, {
+      ADMIN_API_KEY: ADMIN_KEY,
+      SSE_HEARTBEAT_SECONDS: '1',
+    });
+    app = gateway.app;
+    record = gateway.persistence;
     dataSource = app.get(DataSource);
 
     // Dispatch like the transport: by the @OnEvent patterns of the relay's methods.
@@ -204,24 +80,12 @@ describe('gateway HTTP API (PostgreSQL, Nest HTTP app)', () => {
     deliver = (envelope) => handlers.get(envelope.type)?.(envelope);
     sink.loopback = deliver;
 
-    const a = await call('POST', '/admin/v1/tenants', { key: ADMIN_KEY, body: { name: 'tenant-a' } });
-    const b = await call('POST', '/admin/v1/tenants', { key: ADMIN_KEY, body: { name: 'tenant-b' } });
-    tenantA = a.body.id as string;
-    keyA = (
-      await call('POST', `/admin/v1/tenants/${tenantA}/api-keys`, { key: ADMIN_KEY, body: { name: 'ui' } })
-    ).body.key as string;
-    keyB = (
-      await call('POST', `/admin/v1/tenants/${b.body.id as string}/api-keys`, { key: ADMIN_KEY, body: {} })
-    ).body.key as string;
+    ({ id: tenantA, key: keyA } = await createTenant('tenant-a'));
+    ({ key: keyB } = await createTenant('tenant-b', {}));
   });
 
   afterAll(async () => {
-    await app?.close();
-    await record.stop();
-    await db?.drop();
-    delete process.env.PERSISTENCE_URL;
-    delete process.env.ADMIN_API_KEY;
-    delete process.env.SSE_HEARTBEAT_SECONDS;
+    await gateway?.stop();
   });
 
   beforeEach(() => {
@@ -562,7 +426,7 @@ describe('gateway HTTP API (PostgreSQL, Nest HTTP app)', () => {
       expect(announced.status).toBe(413);
       expect(announced.headers.get('content-type')).toMatch(/^application\/problem\+json/);
 
-      const chunked = await fetch(`${base}/v1/conversations/${id}/turns`, {
+      const chunked = await fetch(`${gateway.url}/v1/conversations/${id}/turns`, {
         method: 'POST',
         headers: { authorization: `Bearer ${keyA}`, 'content-type': 'application/json' },
         body: new Blob([big]).stream(),
@@ -622,7 +486,7 @@ describe('gateway HTTP API (PostgreSQL, Nest HTTP app)', () => {
     it("streams the conversation's events in order, once each, only the tenant's", async () => {
       const id = await startConversation(keyA);
       const controller = new AbortController();
-      const response = await fetch(`${base}/v1/conversations/${id}/events`, {
+      const response = await fetch(`${gateway.url}/v1/conversations/${id}/events`, {
         headers: { authorization: `Bearer ${keyA}` },
         signal: controller.signal,
       });
@@ -674,7 +538,7 @@ describe('gateway HTTP API (PostgreSQL, Nest HTTP app)', () => {
 
   describe('OpenAPI', () => {
     it('documents the endpoints, bodies and problem responses', async () => {
-      const response = await fetch(`${base}/docs/openapi.json`);
+      const response = await fetch(`${gateway.url}/docs/openapi.json`);
       expect(response.status).toBe(200);
       const document = (await response.json()) as {
         openapi: string;
@@ -705,7 +569,7 @@ describe('gateway HTTP API (PostgreSQL, Nest HTTP app)', () => {
       expect(document.components.schemas).toHaveProperty('SubmitTurnRequest.properties.text.maxLength', 8000);
       expect(document.components.schemas).toHaveProperty('Problem.properties.errors');
       expect(document.components.securitySchemes).toHaveProperty('apiKey');
-      const ui = await fetch(`${base}/docs`);
+      const ui = await fetch(`${gateway.url}/docs`);
       expect(ui.status).toBe(200);
       expect(await ui.text()).toMatch(/swagger/i);
     });

@@ -1,13 +1,11 @@
-import { Logger } from '@nestjs/common';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { CommonConfigSchema, loadConfig } from '@lib/config';
-import { createEnvelope, InProcessEventBus } from '@lib/messaging';
+import { createEnvelope } from '@lib/messaging';
 import { ReplyGenerated, toKafkaRecord, TurnReceived, deriveId, type EventData } from '@lib/contracts';
 import { UnitOfWork } from '@lib/database';
-import { startService, type RunningService } from '@lib/runtime';
-import { createTestDatabase, type TestDatabase } from '@lib/testing';
+import type { RunningService } from '@lib/runtime';
 import { ensureDevelopmentTenant } from '@lib/access';
 import { gatewayService } from './gateway.service-definition';
+import { GatewayClient, startServiceStack, type ServiceStack } from './testing/gateway-harness';
 
 /**
  * The gateway as the runtime runs it (embedded wiring: in-process transport, broadcast delivery), so the
@@ -15,37 +13,22 @@ import { gatewayService } from './gateway.service-definition';
  */
 describe('gateway through the runtime (in-process transport)', () => {
   const devKey = 'dev-key-for-the-runtime-test';
-  let db: TestDatabase;
-  let bus: InProcessEventBus;
+  let stack: ServiceStack;
   let running: RunningService;
   let tenantId: string;
 
-  const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${running.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${devKey}`, 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const { call } = new GatewayClient(() => running.url);
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    call('POST', path, { key: devKey, body, headers });
 
   beforeAll(async () => {
-    Logger.overrideLogger(['error']);
-    db = await createTestDatabase('gateway_runtime');
-    bus = new InProcessEventBus();
-    const config = loadConfig(CommonConfigSchema, {
-      DATABASE_URL: db.url,
-      MESSAGING_TRANSPORT: 'in-process',
-      LOG_LEVEL: 'error',
-      NODE_ENV: 'test',
-    });
-    running = await startService(gatewayService, { config, bus, migrateOnBoot: true, port: 0 });
+    stack = await startServiceStack('gateway_runtime');
+    running = await stack.start(gatewayService);
     tenantId = await ensureDevelopmentTenant(running.app.get(UnitOfWork), devKey);
   });
 
   afterAll(async () => {
-    await running?.stop();
-    await db?.drop();
+    await stack?.stop();
   });
 
   it('relays published events to SSE and answers ?wait with the reply', async () => {
@@ -92,7 +75,7 @@ describe('gateway through the runtime (in-process transport)', () => {
         generatedAt: now,
       };
       const envelope = createEnvelope(ReplyGenerated, reply, { tenantId }, 'orchestrator');
-      void bus.send(ReplyGenerated.topic.name, [toKafkaRecord(ReplyGenerated, envelope)]);
+      void stack.bus.send(ReplyGenerated.topic.name, [toKafkaRecord(ReplyGenerated, envelope)]);
     }, 300);
 
     const turn = await post(

@@ -1,13 +1,4 @@
-import {
-  Controller,
-  Get,
-  Inject,
-  Injectable,
-  Logger,
-  Query,
-  ServiceUnavailableException,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard, CurrentTenant, type AuthenticatedTenant } from '@lib/access';
 import {
@@ -16,12 +7,11 @@ import {
   AlertList,
   AlertListQuery,
   AlertSeverity,
-  AnalyticsClientError,
   ConversationAlertsClient,
 } from '@lib/conversation-record';
 import { apiSchemas } from '../http/api-schemas';
 import { ApiProblemResponses, schemaRef } from '../http/openapi-decorators';
-import { RequestValidationError } from '../http/problem';
+import { InternalApiProxy } from '../http/internal-api-proxy';
 import { AnalyticsQueryPipe } from '../analytics/analytics.service';
 
 apiSchemas.add(AlertList, { id: 'AlertList' });
@@ -60,28 +50,16 @@ export const ALERTS_EXAMPLE: AlertList = {
  */
 @Injectable()
 export class AlertsProxy {
-  private readonly logger = new Logger(AlertsProxy.name);
+  private readonly api = new InternalApiProxy(
+    AlertsProxy.name,
+    'alerts API',
+    'alerts are unavailable, retry shortly',
+  );
 
   constructor(@Inject(ConversationAlertsClient) private readonly client: ConversationAlertsClient) {}
 
-  async list(tenant: AuthenticatedTenant, query: AlertListQuery): Promise<AlertList> {
-    try {
-      return await this.client.list(tenant.id, query);
-    } catch (error) {
-      if (error instanceof AnalyticsClientError && error.status === 400) {
-        const detail = error.detail ?? 'query: invalid query';
-        throw new RequestValidationError(
-          detail.split('; ').map((part) => {
-            const colon = part.indexOf(': ');
-            return colon > 0
-              ? { field: part.slice(0, colon), message: part.slice(colon + 2) }
-              : { field: 'query', message: part };
-          }),
-        );
-      }
-      this.logger.error(`alerts API failed: ${String(error)}`);
-      throw new ServiceUnavailableException('alerts are unavailable, retry shortly');
-    }
+  list(tenant: AuthenticatedTenant, query: AlertListQuery): Promise<AlertList> {
+    return this.api.call(() => this.client.list(tenant.id, query));
   }
 }
 

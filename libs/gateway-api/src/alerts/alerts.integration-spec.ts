@@ -1,16 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Logger } from '@nestjs/common';
-import { CommonConfigSchema, loadConfig } from '@lib/config';
 import { CrmChangeProposed, deriveId, newId, Topics, type CrmChangeProposedData } from '@lib/contracts';
 import { AlertList, persistenceService } from '@lib/conversation-record';
 import { UnitOfWork } from '@lib/database';
 import { evaluatorService } from '@lib/evaluation';
-import { EventPublisher, InProcessEventBus } from '@lib/messaging';
-import { startService, type RunningService } from '@lib/runtime';
-import { createTestDatabase, type TestDatabase } from '@lib/testing';
+import { EventPublisher } from '@lib/messaging';
+import type { RunningService } from '@lib/runtime';
 import { gatewayService } from '../gateway.service-definition';
+import { GatewayClient, startServiceStack, type Json, type ServiceStack } from '../testing/gateway-harness';
 import { ALERTS_EXAMPLE } from './alerts.controller';
 
 /**
@@ -30,41 +28,17 @@ interface Received {
   readonly status: number;
 }
 
-interface Json {
-  [key: string]: unknown;
-}
-
 describe('anomaly alerts (evaluator + persistence + gateway, PostgreSQL)', () => {
-  let db: TestDatabase;
-  let bus: InProcessEventBus;
+  let stack: ServiceStack;
   let evaluator: RunningService;
   let persistence: RunningService;
   let gateway: RunningService;
   let webhook: Server;
   const received: Received[] = [];
   const tenants: { id: string; key: string }[] = [];
-
-  const call = async (path: string, key: string) => {
-    const response = await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
-    return {
-      status: response.status,
-      type: response.headers.get('content-type') ?? '',
-      body: (await response.json()) as Json,
-    };
-  };
-
-  const admin = async (path: string, body: unknown): Promise<Json> => {
-    const response = await fetch(`${gateway.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    expect(response.status).toBe(201);
-    return (await response.json()) as Json;
-  };
+  const { get: call, createTenant } = new GatewayClient(() => gateway.url, ADMIN_KEY);
 
   beforeAll(async () => {
-    Logger.overrideLogger(['error']);
     webhook = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (c: Buffer) => chunks.push(c));
@@ -77,46 +51,22 @@ describe('anomaly alerts (evaluator + persistence + gateway, PostgreSQL)', () =>
       });
     });
     await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
-    process.env.ALERT_WEBHOOK_URL = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hooks/alerts`;
-    process.env.ALERT_WEBHOOK_SECRET = SECRET;
-    // The stream's times are fixed in the past: post whatever their age.
-    process.env.ALERT_WEBHOOK_MAX_AGE_MS = '0';
-    process.env.ADMIN_API_KEY = ADMIN_KEY;
-
-    db = await createTestDatabase('anomaly_alerts');
-    bus = new InProcessEventBus();
-    const config = loadConfig(CommonConfigSchema, {
-      DATABASE_URL: db.url,
-      MESSAGING_TRANSPORT: 'in-process',
-      LOG_LEVEL: 'error',
-      NODE_ENV: 'test',
+    stack = await startServiceStack('anomaly_alerts', {
+      ALERT_WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hooks/alerts`,
+      ALERT_WEBHOOK_SECRET: SECRET,
+      // The stream's times are fixed in the past: post whatever their age.
+      ALERT_WEBHOOK_MAX_AGE_MS: '0',
+      ADMIN_API_KEY: ADMIN_KEY,
     });
-    persistence = await startService(persistenceService, { config, bus, migrateOnBoot: true, port: 0 });
-    process.env.PERSISTENCE_URL = persistence.url;
-    evaluator = await startService(evaluatorService, { config, bus, migrateOnBoot: true, port: 0 });
-    gateway = await startService(gatewayService, { config, bus, migrateOnBoot: true, port: 0 });
-    for (const name of ['alerts-a', 'alerts-b']) {
-      const tenant = await admin('/admin/v1/tenants', { name });
-      const key = await admin(`/admin/v1/tenants/${tenant.id as string}/api-keys`, { name: 'ui' });
-      tenants.push({ id: tenant.id as string, key: key.key as string });
-    }
+    persistence = await stack.start(persistenceService, 'PERSISTENCE_URL');
+    evaluator = await stack.start(evaluatorService);
+    gateway = await stack.start(gatewayService);
+    for (const name of ['alerts-a', 'alerts-b']) tenants.push(await createTenant(name));
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await evaluator?.stop();
-    await persistence?.stop();
-    await db?.drop();
+    await stack?.stop();
     await new Promise((resolve) => webhook?.close(resolve));
-    for (const name of [
-      'ALERT_WEBHOOK_URL',
-      'ALERT_WEBHOOK_SECRET',
-      'ALERT_WEBHOOK_MAX_AGE_MS',
-      'ADMIN_API_KEY',
-      'PERSISTENCE_URL',
-    ]) {
-      delete process.env[name];
-    }
   });
 
   /** A proposal of `conversationId` at `at` (one conversation: one partition, so the stream keeps its order). */
@@ -147,12 +97,12 @@ describe('anomaly alerts (evaluator + persistence + gateway, PostgreSQL)', () =>
         id: deriveId(conversationId, 'proposal-event', String(n)),
       });
     }
-    await bus.drain();
+    await stack.bus.drain();
   }
 
   /** The alert events on the bus (binary CloudEvents: the data is the value, the id a header). */
   const alertRecords = () =>
-    bus
+    stack.bus
       .records(Topics.alerts.name)
       .filter((r) => r.value !== null)
       .map((r) => ({ id: r.headers.ce_id, data: JSON.parse(r.value!.toString('utf8')) as Json }));
@@ -171,7 +121,7 @@ describe('anomaly alerts (evaluator + persistence + gateway, PostgreSQL)', () =>
         tenantId: b.id,
       });
     }
-    await bus.drain();
+    await stack.bus.drain();
 
     const alerts = alertRecords();
     expect(alerts).toHaveLength(1);

@@ -1,8 +1,7 @@
-import { Inject, Injectable, Logger, ServiceUnavailableException, type PipeTransform } from '@nestjs/common';
+import { Inject, Injectable, type PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
 import type { AuthenticatedTenant } from '@lib/access';
 import {
-  AnalyticsClientError,
   ConversationAnalyticsClient,
   type AnalyticsRangeQuery,
   type ConversationSearchQuery,
@@ -18,6 +17,7 @@ import {
   type SentimentTrendQuery,
   type StageFunnel,
 } from '@lib/conversation-record';
+import { InternalApiProxy } from '../http/internal-api-proxy';
 import { RequestValidationError, type FieldError } from '../http/problem';
 
 /**
@@ -39,17 +39,6 @@ export class AnalyticsQueryPipe<S extends z.ZodType> implements PipeTransform<un
   }
 }
 
-/** `field: message; field: message` (persistence's 400 detail) as field errors. */
-function fieldErrorsOf(detail: string | undefined): FieldError[] {
-  if (!detail) return [{ field: 'query', message: 'invalid query' }];
-  return detail.split('; ').map((part) => {
-    const colon = part.indexOf(': ');
-    return colon > 0
-      ? { field: part.slice(0, colon), message: part.slice(colon + 2) }
-      : { field: 'query', message: part };
-  });
-}
-
 /**
  * Conversation search and analytics for the tenant of the API key, through persistence's internal analytics
  * API (persistence owns the record). A 400 from persistence (e.g. a cursor it did not issue) is the
@@ -57,51 +46,43 @@ function fieldErrorsOf(detail: string | undefined): FieldError[] {
  */
 @Injectable()
 export class AnalyticsProxy {
-  private readonly logger = new Logger(AnalyticsProxy.name);
+  private readonly api = new InternalApiProxy(
+    AnalyticsProxy.name,
+    'analytics API',
+    'conversation analytics are unavailable, retry shortly',
+  );
 
   constructor(@Inject(ConversationAnalyticsClient) private readonly client: ConversationAnalyticsClient) {}
 
   search(tenant: AuthenticatedTenant, query: ConversationSearchQuery): Promise<ConversationSearchResult> {
-    return this.call(() => this.client.searchConversations(tenant.id, query));
+    return this.api.call(() => this.client.searchConversations(tenant.id, query));
   }
 
   intents(tenant: AuthenticatedTenant, query: AnalyticsRangeQuery): Promise<IntentFrequencies> {
-    return this.call(() => this.client.intents(tenant.id, query));
+    return this.api.call(() => this.client.intents(tenant.id, query));
   }
 
   objections(tenant: AuthenticatedTenant, query: AnalyticsRangeQuery): Promise<ObjectionFrequencies> {
-    return this.call(() => this.client.objections(tenant.id, query));
+    return this.api.call(() => this.client.objections(tenant.id, query));
   }
 
   funnel(tenant: AuthenticatedTenant, query: AnalyticsRangeQuery): Promise<StageFunnel> {
-    return this.call(() => this.client.funnel(tenant.id, query));
+    return this.api.call(() => this.client.funnel(tenant.id, query));
   }
 
   sentiment(tenant: AuthenticatedTenant, query: SentimentTrendQuery): Promise<SentimentTrend> {
-    return this.call(() => this.client.sentiment(tenant.id, query));
+    return this.api.call(() => this.client.sentiment(tenant.id, query));
   }
 
   reps(tenant: AuthenticatedTenant, query: RepProgressQuery): Promise<RepProgress> {
-    return this.call(() => this.client.reps(tenant.id, query));
+    return this.api.call(() => this.client.reps(tenant.id, query));
   }
 
   promptVersions(tenant: AuthenticatedTenant, query: PromptVersionsQuery): Promise<PromptVersionComparison> {
-    return this.call(() => this.client.promptVersions(tenant.id, query));
+    return this.api.call(() => this.client.promptVersions(tenant.id, query));
   }
 
   promptVersionsAllTenants(query: PromptVersionsAllTenantsQuery): Promise<PromptVersionComparison> {
-    return this.call(() => this.client.promptVersionsAllTenants(query));
-  }
-
-  private async call<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof AnalyticsClientError && error.status === 400) {
-        throw new RequestValidationError(fieldErrorsOf(error.detail));
-      }
-      this.logger.error(`analytics API failed: ${String(error)}`);
-      throw new ServiceUnavailableException('conversation analytics are unavailable, retry shortly');
-    }
+    return this.api.call(() => this.client.promptVersionsAllTenants(query));
   }
 }

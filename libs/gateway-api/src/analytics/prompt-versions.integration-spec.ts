@@ -1,5 +1,3 @@
-import { Logger } from '@nestjs/common';
-import { CommonConfigSchema, loadConfig } from '@lib/config';
 import { deriveId, newId } from '@lib/contracts';
 import {
   ConversationRecorder,
@@ -8,10 +6,9 @@ import {
   PromptVersionComparison,
 } from '@lib/conversation-record';
 import { UnitOfWork } from '@lib/database';
-import { InProcessEventBus } from '@lib/messaging';
-import { startService, type RunningService } from '@lib/runtime';
-import { createTestDatabase, type TestDatabase } from '@lib/testing';
+import type { RunningService } from '@lib/runtime';
 import { gatewayService } from '../gateway.service-definition';
+import { GatewayClient, startServiceStack, type Json, type ServiceStack } from '../testing/gateway-harness';
 import { PROMPT_VERSIONS_EXAMPLE } from './prompt-versions.controller';
 
 /**
@@ -22,32 +19,15 @@ import { PROMPT_VERSIONS_EXAMPLE } from './prompt-versions.controller';
  */
 const ADMIN_KEY = 'admin-key-for-the-prompt-versions-test';
 
-interface Json {
-  [key: string]: unknown;
-}
-
 describe('conversation feedback and prompt versions (gateway + persistence, PostgreSQL)', () => {
-  let db: TestDatabase;
+  let stack: ServiceStack;
   let persistence: RunningService;
   let gateway: RunningService;
   const tenants: { id: string; key: string }[] = [];
+  const api = new GatewayClient(() => gateway.url, ADMIN_KEY);
 
-  const call = async (method: string, path: string, key?: string, body?: unknown, headers = {}) => {
-    const response = await fetch(`${gateway.url}${path}`, {
-      method,
-      headers: {
-        ...(key && { authorization: `Bearer ${key}` }),
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return {
-      status: response.status,
-      type: response.headers.get('content-type') ?? '',
-      body: (await response.json()) as Json,
-    };
-  };
+  const call = (method: string, path: string, key?: string, body?: unknown, headers = {}) =>
+    api.call(method, path, { key, body, headers });
 
   const storedFeedback = async (conversationId: string): Promise<Json[]> =>
     persistence.app.get(UnitOfWork).dataSource.query(
@@ -66,34 +46,14 @@ describe('conversation feedback and prompt versions (gateway + persistence, Post
   };
 
   beforeAll(async () => {
-    Logger.overrideLogger(['error']);
-    db = await createTestDatabase('gateway_prompt_versions');
-    const bus = new InProcessEventBus();
-    const config = loadConfig(CommonConfigSchema, {
-      DATABASE_URL: db.url,
-      MESSAGING_TRANSPORT: 'in-process',
-      LOG_LEVEL: 'error',
-      NODE_ENV: 'test',
-    });
-    persistence = await startService(persistenceService, { config, bus, migrateOnBoot: true, port: 0 });
-    process.env.PERSISTENCE_URL = persistence.url;
-    process.env.ADMIN_API_KEY = ADMIN_KEY;
-    gateway = await startService(gatewayService, { config, bus, migrateOnBoot: true, port: 0 });
-    for (const name of ['pv-a', 'pv-b']) {
-      const tenant = await call('POST', '/admin/v1/tenants', ADMIN_KEY, { name });
-      const key = await call('POST', `/admin/v1/tenants/${tenant.body.id as string}/api-keys`, ADMIN_KEY, {
-        name: 'ui',
-      });
-      tenants.push({ id: tenant.body.id as string, key: key.body.key as string });
-    }
+    stack = await startServiceStack('gateway_prompt_versions', { ADMIN_API_KEY: ADMIN_KEY });
+    persistence = await stack.start(persistenceService, 'PERSISTENCE_URL');
+    gateway = await stack.start(gatewayService);
+    for (const name of ['pv-a', 'pv-b']) tenants.push(await api.createTenant(name));
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await persistence?.stop();
-    await db?.drop();
-    delete process.env.PERSISTENCE_URL;
-    delete process.env.ADMIN_API_KEY;
+    await stack?.stop();
   });
 
   const startConversation = async (key: string): Promise<string> => {

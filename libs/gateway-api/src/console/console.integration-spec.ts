@@ -1,12 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Logger } from '@nestjs/common';
-import { CommonConfigSchema, loadConfig } from '@lib/config';
-import { InProcessEventBus } from '@lib/messaging';
-import { startService, type RunningService } from '@lib/runtime';
-import { createTestDatabase, type TestDatabase } from '@lib/testing';
+import type { RunningService } from '@lib/runtime';
 import { gatewayService } from '../gateway.service-definition';
+import { startServiceStack, type ServiceStack } from '../testing/gateway-harness';
 import { ConsoleSettings } from './console-settings';
 
 /**
@@ -20,8 +17,7 @@ const INDEX =
 const SCRIPT = 'console.log("console");';
 
 describe('web console serving (gateway, PostgreSQL)', () => {
-  let db: TestDatabase;
-  let bus: InProcessEventBus;
+  let stack: ServiceStack;
   let gateway: RunningService;
   let settings: ConsoleSettings;
   let assets: string;
@@ -30,8 +26,6 @@ describe('web console serving (gateway, PostgreSQL)', () => {
   const get = (path: string) => fetch(`${gateway.url}${path}`, { redirect: 'manual' });
 
   beforeAll(async () => {
-    Logger.overrideLogger(['error']);
-    process.env.CONSOLE_TRACE_VIEWER_URL = TRACE_VIEWER;
     assets = mkdtempSync(join(tmpdir(), 'console-assets-'));
     mkdirSync(join(assets, 'assets'));
     writeFileSync(join(assets, 'index.html'), INDEX);
@@ -40,15 +34,8 @@ describe('web console serving (gateway, PostgreSQL)', () => {
     empty = mkdtempSync(join(tmpdir(), 'console-missing-'));
     writeFileSync(join(tmpdir(), 'console-secret.txt'), 'outside the console');
 
-    db = await createTestDatabase('console_serving');
-    bus = new InProcessEventBus();
-    const config = loadConfig(CommonConfigSchema, {
-      DATABASE_URL: db.url,
-      MESSAGING_TRANSPORT: 'in-process',
-      LOG_LEVEL: 'error',
-      NODE_ENV: 'test',
-    });
-    gateway = await startService(gatewayService, { config, bus, migrateOnBoot: true, port: 0 });
+    stack = await startServiceStack('console_serving', { CONSOLE_TRACE_VIEWER_URL: TRACE_VIEWER });
+    gateway = await stack.start(gatewayService);
     settings = gateway.app.get(ConsoleSettings);
   });
 
@@ -58,13 +45,10 @@ describe('web console serving (gateway, PostgreSQL)', () => {
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await bus?.close();
-    await db?.drop();
+    await stack?.stop();
     rmSync(assets, { recursive: true, force: true });
     rmSync(empty, { recursive: true, force: true });
     rmSync(join(tmpdir(), 'console-secret.txt'), { force: true });
-    delete process.env.CONSOLE_TRACE_VIEWER_URL;
   });
 
   it('redirects / and /console to /console/', async () => {

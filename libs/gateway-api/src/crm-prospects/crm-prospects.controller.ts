@@ -1,17 +1,9 @@
-import {
-  Controller,
-  Get,
-  Inject,
-  Injectable,
-  Logger,
-  Query,
-  ServiceUnavailableException,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard, CurrentTenant, type AuthenticatedTenant } from '@lib/access';
 import { CrmProspectList, CrmProspectSearchQuery, CrmProspectsClient } from '@lib/tools';
 import { apiSchemas } from '../http/api-schemas';
+import { InternalApiProxy } from '../http/internal-api-proxy';
 import { ApiProblemResponses, schemaRef } from '../http/openapi-decorators';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 
@@ -33,17 +25,16 @@ export const CRM_PROSPECTS_EXAMPLE: CrmProspectList = {
 /** Prospects (CRM contacts) of the API key's tenant, through the tool-runner's internal search. */
 @Injectable()
 export class CrmProspectsService {
-  private readonly logger = new Logger(CrmProspectsService.name);
+  private readonly api = new InternalApiProxy(
+    CrmProspectsService.name,
+    'CRM prospects API',
+    'CRM prospects are unavailable, retry shortly',
+  );
 
   constructor(@Inject(CrmProspectsClient) private readonly client: CrmProspectsClient) {}
 
-  async search(tenant: AuthenticatedTenant, query: CrmProspectSearchQuery): Promise<CrmProspectList> {
-    try {
-      return await this.client.search(tenant.id, query);
-    } catch (error) {
-      this.logger.error(`CRM prospects API failed: ${String(error)}`);
-      throw new ServiceUnavailableException('CRM prospects are unavailable, retry shortly');
-    }
+  search(tenant: AuthenticatedTenant, query: CrmProspectSearchQuery): Promise<CrmProspectList> {
+    return this.api.call(() => this.client.search(tenant.id, query));
   }
 }
 

@@ -1,10 +1,8 @@
-import { Logger } from '@nestjs/common';
-import { CommonConfigSchema, loadConfig } from '@lib/config';
-import { InProcessEventBus } from '@lib/messaging';
-import { startService, type RunningService } from '@lib/runtime';
-import { createMigratedDatabase, type MigratedServiceDatabase } from '@lib/testing';
-import { CrmProspectList, seedDemoCrm, TOOL_RUNNER_DATABASE, toolRunnerService } from '@lib/tools';
+import { UnitOfWork } from '@lib/database';
+import type { RunningService } from '@lib/runtime';
+import { CrmProspectList, seedDemoCrm, toolRunnerService } from '@lib/tools';
 import { gatewayService } from '../gateway.service-definition';
+import { GatewayClient, startServiceStack, type Json, type ServiceStack } from '../testing/gateway-harness';
 import { CRM_PROSPECTS_EXAMPLE } from './crm-prospects.controller';
 
 /**
@@ -13,65 +11,27 @@ import { CRM_PROSPECTS_EXAMPLE } from './crm-prospects.controller';
  */
 const ADMIN_KEY = 'admin-key-for-the-prospects-test';
 
-interface Json {
-  [key: string]: unknown;
-}
-
 describe('CRM prospects search (gateway + tool-runner, PostgreSQL)', () => {
-  let db: MigratedServiceDatabase;
-  let toolRunner: RunningService;
+  let stack: ServiceStack;
   let gateway: RunningService;
   const keys: string[] = [];
-
-  const call = async (path: string, key: string) => {
-    const response = await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
-    return {
-      status: response.status,
-      type: response.headers.get('content-type') ?? '',
-      body: (await response.json()) as Json,
-    };
-  };
-
-  const admin = async (path: string, body: unknown): Promise<Json> => {
-    const response = await fetch(`${gateway.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    expect(response.status).toBe(201);
-    return (await response.json()) as Json;
-  };
+  const { get: call, createTenant } = new GatewayClient(() => gateway.url, ADMIN_KEY);
 
   beforeAll(async () => {
-    Logger.overrideLogger(['error']);
-    process.env.ADMIN_API_KEY = ADMIN_KEY;
-    db = await createMigratedDatabase(TOOL_RUNNER_DATABASE);
-    const bus = new InProcessEventBus();
-    const config = loadConfig(CommonConfigSchema, {
-      DATABASE_URL: db.database.url,
-      MESSAGING_TRANSPORT: 'in-process',
-      LOG_LEVEL: 'error',
-      NODE_ENV: 'test',
-    });
-    toolRunner = await startService(toolRunnerService, { config, bus, migrateOnBoot: true, port: 0 });
-    process.env.TOOL_RUNNER_URL = toolRunner.url;
-    gateway = await startService(gatewayService, { config, bus, migrateOnBoot: true, port: 0 });
+    stack = await startServiceStack('gateway_crm_prospects', { ADMIN_API_KEY: ADMIN_KEY });
+    const toolRunner = await stack.start(toolRunnerService, 'TOOL_RUNNER_URL');
+    gateway = await stack.start(gatewayService);
+    const dataSource = toolRunner.app.get(UnitOfWork).dataSource;
     for (const name of ['prospects-a', 'prospects-b']) {
-      const tenant = await admin('/admin/v1/tenants', { name });
-      const key = await admin(`/admin/v1/tenants/${tenant.id as string}/api-keys`, { name: 'ui' });
-      keys.push(key.key as string);
+      const tenant = await createTenant(name);
+      keys.push(tenant.key);
       // Only the first tenant has a CRM.
-      if (name === 'prospects-a') await seedDemoCrm(db.dataSource.manager, tenant.id as string);
+      if (name === 'prospects-a') await seedDemoCrm(dataSource.manager, tenant.id);
     }
   }, 60_000);
 
   afterAll(async () => {
-    await gateway?.stop();
-    await toolRunner?.stop();
-    await db?.close();
-    await db?.database.drop();
-    delete process.env.ADMIN_API_KEY;
-    delete process.env.TOOL_RUNNER_URL;
+    await stack?.stop();
   });
 
   it('finds contacts by name, email or company, case-insensitively, for the key’s tenant only', async () => {

@@ -1,117 +1,38 @@
 import 'reflect-metadata';
-import { Global, Logger, Module, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  ConversationDeleted,
-  ConversationStarted,
-  fromKafkaRecord,
-  newId,
-  type EventDefinition,
-  type EventEnvelope,
-  type KafkaRecord,
-} from '@lib/contracts';
-import { DatabaseModule, UnitOfWork, type PostgresOutbox } from '@lib/database';
-import { DefaultEventPublisher, EventPublisher, RecordSink, TransactionalOutbox } from '@lib/messaging';
-import { createTestDatabase, type TestDatabase } from '@lib/testing';
+import type { INestApplication } from '@nestjs/common';
+import { ConversationDeleted, ConversationStarted, newId, type EventEnvelope } from '@lib/contracts';
+import { UnitOfWork } from '@lib/database';
+import { EventPublisher } from '@lib/messaging';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ConversationEventHub } from '../events/conversation-event-hub';
 import { GatewayEventRelay } from '../events/gateway-event-relay.controller';
-import { GATEWAY_DATABASE } from '../gateway.database';
-import { GatewayApiModule } from '../gateway-api.module';
-import { configureGatewayApp } from '../http/configure-gateway-app';
 import { ProblemTypes } from '../http/problem';
 import { runConversationsCommand } from '../retention/conversations.command';
 import { RETENTION_LOCK } from '../retention/retention.repository';
 import { RetentionSweeper } from '../retention/retention-sweeper';
+import {
+  GatewayClient,
+  RecordingSink,
+  startGatewayApp,
+  type GatewayTestApp,
+  type Json,
+} from '../testing/gateway-harness';
 
 const ADMIN_KEY = 'admin-key-for-the-deletion-test';
 
-/** The transport, faked: keeps what the outbox relay sends; the deletion event loops back to the relay. */
-class RecordingSink extends RecordSink {
-  readonly sent: EventEnvelope<unknown>[] = [];
-  failing = false;
-  loopback: (envelope: EventEnvelope<unknown>) => void = () => undefined;
-
-  async send(_topic: string, records: KafkaRecord[]): Promise<void> {
-    if (this.failing) throw new Error('broker unavailable');
-    for (const record of records) {
-      const { envelope } = fromKafkaRecord(record);
-      this.sent.push(envelope);
-      this.loopback(envelope);
-    }
-  }
-
-  of(definition: EventDefinition, subject?: string): EventEnvelope<unknown>[] {
-    return this.sent.filter((e) => e.type === definition.type && (!subject || e.subject === subject));
-  }
-}
-
 const sink = new RecordingSink();
 
-@Global()
-@Module({
-  providers: [
-    { provide: RecordSink, useValue: sink },
-    {
-      provide: EventPublisher,
-      useFactory: (outbox: TransactionalOutbox) => new DefaultEventPublisher('gateway', sink, outbox),
-      inject: [TransactionalOutbox],
-    },
-  ],
-  exports: [RecordSink, EventPublisher],
-})
-class FakeMessagingModule {}
-
-interface Json {
-  [key: string]: unknown;
-}
-
 describe('conversation deletion and retention in the gateway (PostgreSQL, Nest HTTP app)', () => {
-  let db: TestDatabase;
+  let gateway: GatewayTestApp;
   let app: INestApplication;
-  let base: string;
   let dataSource: DataSource;
-  let persistence: Server;
   let keyA: string;
   let keyB: string;
   let tenantA: string;
   let tenantB: string;
 
-  const call = async (
-    method: string,
-    path: string,
-    options: { key?: string; body?: unknown } = {},
-  ): Promise<{ status: number; body: Json; type: string | null }> => {
-    const headers: Record<string, string> = {};
-    if (options.key) headers.authorization = `Bearer ${options.key}`;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      body: text ? (JSON.parse(text) as Json) : {},
-      type: response.headers.get('content-type'),
-    };
-  };
-
-  const drain = (): Promise<void> =>
-    app.get<TransactionalOutbox, PostgresOutbox>(TransactionalOutbox).drain();
-
-  const start = async (key: string): Promise<string> => {
-    const created = await call('POST', '/v1/conversations', {
-      key,
-      body: { prospect: { name: 'Dana', company: 'Acme' }, mode: 'assist' },
-    });
-    expect(created.status).toBe(201);
-    return created.body.id as string;
-  };
+  const { call, createTenant, startConversation: start } = new GatewayClient(() => gateway.url, ADMIN_KEY);
 
   const turn = async (key: string, conversationId: string): Promise<{ status: number; body: Json }> =>
     call('POST', `/v1/conversations/${conversationId}/turns`, {
@@ -151,36 +72,13 @@ describe('conversation deletion and retention in the gateway (PostgreSQL, Nest H
   };
 
   beforeAll(async () => {
-    Logger.overrideLogger(['error']);
-    process.env.ADMIN_API_KEY = ADMIN_KEY;
-    process.env.RETENTION_SWEEP_INTERVAL_MS = '0';
-    process.env.RETENTION_SWEEP_BATCH = '2';
-    // Persistence's read API: it knows no conversation (the gateway then answers with its pending view).
-    persistence = createServer((_request, response) => {
-      response.writeHead(404, { 'content-type': 'application/json' });
-      response.end('{}');
+    // Persistence's read API knows no conversation (the gateway then answers with its pending view).
+    gateway = await startGatewayApp('gateway_deletion', sink, {
+      ADMIN_API_KEY: ADMIN_KEY,
+      RETENTION_SWEEP_INTERVAL_MS: '0',
+      RETENTION_SWEEP_BATCH: '2',
     });
-    await new Promise<void>((resolve) => persistence.listen(0, '127.0.0.1', resolve));
-    process.env.PERSISTENCE_URL = `http://127.0.0.1:${(persistence.address() as AddressInfo).port}`;
-    db = await createTestDatabase('gateway_deletion');
-
-    @Module({
-      imports: [
-        DatabaseModule.forService(GATEWAY_DATABASE, {
-          url: db.url,
-          applicationName: 'test',
-          migrateOnBoot: true,
-        }),
-        FakeMessagingModule,
-        GatewayApiModule,
-      ],
-    })
-    class TestGatewayModule {}
-
-    app = await NestFactory.create(TestGatewayModule, { logger: ['error'] });
-    configureGatewayApp(app);
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    app = gateway.app;
     dataSource = app.get(DataSource);
     const relay = app.get(GatewayEventRelay);
     sink.loopback = (envelope) => {
@@ -189,28 +87,12 @@ describe('conversation deletion and retention in the gateway (PostgreSQL, Nest H
       }
     };
 
-    const tenant = async (name: string): Promise<[string, string]> => {
-      const created = await call('POST', '/admin/v1/tenants', { key: ADMIN_KEY, body: { name } });
-      const id = created.body.id as string;
-      const key = await call('POST', `/admin/v1/tenants/${id}/api-keys`, { key: ADMIN_KEY, body: {} });
-      return [id, key.body.key as string];
-    };
-    [tenantA, keyA] = await tenant('tenant-a');
-    [tenantB, keyB] = await tenant('tenant-b');
+    ({ id: tenantA, key: keyA } = await createTenant('tenant-a', {}));
+    ({ id: tenantB, key: keyB } = await createTenant('tenant-b', {}));
   });
 
   afterAll(async () => {
-    await app?.close();
-    await new Promise<void>((resolve) => persistence?.close(() => resolve()));
-    await db?.drop();
-    for (const name of [
-      'PERSISTENCE_URL',
-      'ADMIN_API_KEY',
-      'RETENTION_SWEEP_INTERVAL_MS',
-      'RETENTION_SWEEP_BATCH',
-    ]) {
-      delete process.env[name];
-    }
+    await gateway?.stop();
   });
 
   beforeEach(() => {
@@ -225,7 +107,7 @@ describe('conversation deletion and retention in the gateway (PostgreSQL, Nest H
     beforeAll(async () => {
       id = await start(keyA);
       turnId = (await turn(keyA, id)).body.turnId as string;
-      await drain();
+      await gateway.drain();
     });
 
     it("refuses another tenant's conversation with 404 problem+json, and deletes nothing", async () => {
@@ -247,7 +129,7 @@ describe('conversation deletion and retention in the gateway (PostgreSQL, Nest H
         deletedAt: expect.any(String),
       });
       deletedAt = deleted.body.deletedAt as string;
-      await drain();
+      await gateway.drain();
       expect(await rowsMentioning(id)).toEqual({});
       const [event] = sink.of(ConversationDeleted, id);
       expect(event).toMatchObject({ tenantid: tenantA, subject: id });
@@ -287,7 +169,7 @@ describe('conversation deletion and retention in the gateway (PostgreSQL, Nest H
       const again = await call('DELETE', `/v1/conversations/${id}`, { key: keyA });
       expect(again.status).toBe(202);
       expect(again.body).toMatchObject({ conversationId: id, deletedAt });
-      await drain();
+      await gateway.drain();
       expect(sink.of(ConversationDeleted, id)).toHaveLength(1);
     });
 
@@ -322,11 +204,11 @@ describe('conversation deletion and retention in the gateway (PostgreSQL, Nest H
   it('drops the events of the conversation still in the outbox: only the deletion goes out', async () => {
     sink.failing = true;
     const id = await start(keyA);
-    await drain();
+    await gateway.drain();
     expect(await rowsMentioning(id)).toMatchObject({ outbox: 1 }); // conversation.started, unsent
     expect((await call('DELETE', `/v1/conversations/${id}`, { key: keyA })).status).toBe(202);
     sink.failing = false;
-    await drain();
+    await gateway.drain();
     expect(sink.of(ConversationStarted, id)).toEqual([]);
     expect(sink.of(ConversationDeleted, id)).toHaveLength(1);
     expect(await rowsMentioning(id)).toEqual({});
@@ -334,7 +216,7 @@ describe('conversation deletion and retention in the gateway (PostgreSQL, Nest H
 
   it('ends the open event streams of a deleted conversation, after its deletion event', async () => {
     const id = await start(keyA);
-    const response = await fetch(`${base}/v1/conversations/${id}/events`, {
+    const response = await fetch(`${gateway.url}/v1/conversations/${id}/events`, {
       headers: { authorization: `Bearer ${keyA}` },
     });
     expect(response.status).toBe(200);
@@ -344,7 +226,7 @@ describe('conversation deletion and retention in the gateway (PostgreSQL, Nest H
       await new Promise((resolve) => setTimeout(resolve, 10));
     const body = response.text(); // resolves when the server ends the stream
     expect((await call('DELETE', `/v1/conversations/${id}`, { key: keyA })).status).toBe(202);
-    await drain();
+    await gateway.drain();
     const text = await body;
     expect(text).toContain('event: conversation.deleted');
     expect(hub.activeConversations).toBe(0);
@@ -424,7 +306,7 @@ describe('conversation deletion and retention in the gateway (PostgreSQL, Nest H
         // A tenant without a retention period keeps everything.
         otherTenant = await start(keyB);
         await age(otherTenant, 4000);
-        await drain();
+        await gateway.drain();
       });
 
       const exists = async (id: string): Promise<boolean> =>
@@ -446,7 +328,7 @@ describe('conversation deletion and retention in the gateway (PostgreSQL, Nest H
       });
 
       it('skips a sweep while another holds the lock (another instance, the command)', async () => {
-        const holder = new Client({ connectionString: db.url });
+        const holder = new Client({ connectionString: gateway.db.url });
         await holder.connect();
         try {
           await holder.query('SELECT pg_advisory_lock($1::int, $2::int)', [...RETENTION_LOCK]);
@@ -464,7 +346,7 @@ describe('conversation deletion and retention in the gateway (PostgreSQL, Nest H
         expect(await sweeper.sweep()).toEqual({ deleted: 0, byTenant: {}, more: false });
         for (const id of expired) expect(await exists(id)).toBe(false);
         for (const id of [recentTurn, fresh, otherTenant]) expect(await exists(id)).toBe(true);
-        await drain();
+        await gateway.drain();
         for (const id of expired) {
           expect(sink.of(ConversationDeleted, id).map((e) => e.data)).toEqual([
             expect.objectContaining({ reason: 'retention', requestedBy: 'retention' }),
@@ -491,7 +373,7 @@ describe('conversation deletion and retention in the gateway (PostgreSQL, Nest H
           status: 'deleted',
           reason: 'request',
         });
-        await drain();
+        await gateway.drain();
         expect(sink.of(ConversationDeleted, fresh)[0].data).toMatchObject({ requestedBy: 'cli' });
         expect(await exists(fresh)).toBe(false);
 
