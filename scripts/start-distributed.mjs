@@ -3,6 +3,7 @@
 // scripts/kafka.mjs unless KAFKA_BROKERS is set) and PostgreSQL (DATABASE_URL, default the local server).
 // Runs the migrations first. Ctrl+C stops the services gracefully (the broker keeps running: `npm run kafka:stop`).
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ensureBuilt, ensureDependencies, log, runOrFail, ROOT } from './lib/project.mjs';
 import { ensureKafka } from './kafka.mjs';
@@ -24,6 +25,8 @@ const env = {
   KAFKA_BROKERS: brokers,
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/sales_agent',
   PERSISTENCE_URL: process.env.PERSISTENCE_URL ?? 'http://127.0.0.1:3103',
+  // The internal APIs (persistence, tool-runner) take this token, the gateway sends it: one per run unless set.
+  INTERNAL_API_TOKEN: process.env.INTERNAL_API_TOKEN || randomBytes(32).toString('hex'),
 };
 log('start', 'applying migrations');
 await runOrFail('start', process.execPath, [join(ROOT, 'dist/libs/runtime/src/cli/migrate.js'), 'up'], {

@@ -31,6 +31,7 @@ export class DistributedStack {
   readonly otlp = new OtlpReceiver();
   readonly processes = new Map<ServiceName, ServiceProcess>();
   readonly adminKey = `admin_${randomBytes(16).toString('hex')}`;
+  readonly internalToken = randomBytes(32).toString('hex');
   database!: TestDatabase;
   env: NodeJS.ProcessEnv = {};
   ports = {} as Record<ServiceName, number>;
@@ -58,6 +59,8 @@ export class DistributedStack {
       PERSISTENCE_URL: `http://127.0.0.1:${this.ports.persistence}`,
       TOOL_RUNNER_URL: `http://127.0.0.1:${this.ports['tool-runner']}`,
       ADMIN_API_KEY: this.adminKey,
+      // Production with Kafka requires it: the internal APIs refuse requests without it (the gateway sends it).
+      INTERNAL_API_TOKEN: this.internalToken,
       // The crash tests restart services, which takes a Kafka session timeout (30 s) before partitions move:
       // tools must not be declared timed out meanwhile.
       ORCHESTRATOR_TOOL_TIMEOUT_MS: '180000',

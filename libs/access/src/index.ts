@@ -9,3 +9,4 @@ export * from './admin.guard';
 export * from './access.module';
 export * from './access.cli';
 export * from './development-tenant';
+export * from './internal-api';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBoolean, envInt, envList } from './config';
+import { ConfigError, envBoolean, envInt, envList, secret } from './config';
 
 /** Settings every service shares: how it reaches PostgreSQL and the event transport, and how it logs. */
 export const CommonConfigSchema = z.object({
@@ -34,5 +34,29 @@ export const CommonConfigSchema = z.object({
   MESSAGING_RETRY_INITIAL_MS: envInt(200, 1),
   MESSAGING_RETRY_MAX_MS: envInt(5000, 1),
   SHUTDOWN_TIMEOUT_MS: envInt(15000, 0),
+  INTERNAL_API_TOKEN: secret(z.string().min(32).optional()).describe(
+    'Bearer token of the internal APIs (/internal/v1/*: persistence, tool-runner) and what the gateway sends ' +
+      'them; the same value on every service. No default: required in production with Kafka, where the ' +
+      'services are separate processes on a network (else the internal APIs are open, development only)',
+  ),
 });
 export type CommonConfig = z.infer<typeof CommonConfigSchema>;
+
+/**
+ * Boot check: in production with Kafka the services talk over a network, and the internal APIs serve every
+ * tenant's data to whoever asks, so a token is required. (One process, in-process transport: no network.)
+ */
+export function assertInternalApiToken(
+  config: Pick<CommonConfig, 'NODE_ENV' | 'MESSAGING_TRANSPORT' | 'INTERNAL_API_TOKEN'>,
+): void {
+  if (
+    config.NODE_ENV === 'production' &&
+    config.MESSAGING_TRANSPORT === 'kafka' &&
+    !config.INTERNAL_API_TOKEN
+  ) {
+    throw new ConfigError([
+      'INTERNAL_API_TOKEN: required in production with MESSAGING_TRANSPORT=kafka (the same secret of at least ' +
+        '32 characters on every service, e.g. `openssl rand -hex 32`)',
+    ]);
+  }
+}

@@ -64,35 +64,41 @@ import { RetentionSweeper } from './retention/retention-sweeper';
     { provide: ConversationEventHub, useFactory: () => new ConversationEventHub() },
     {
       provide: ConversationRecordClient,
-      useFactory: (config: GatewayConfig) => new ConversationRecordClient(config.PERSISTENCE_URL),
+      useFactory: (config: GatewayConfig) =>
+        new ConversationRecordClient(config.PERSISTENCE_URL, { token: config.INTERNAL_API_TOKEN }),
       inject: [GATEWAY_CONFIG],
     },
     {
       provide: ConversationAnalyticsClient,
-      useFactory: (config: GatewayConfig) => new ConversationAnalyticsClient(config.PERSISTENCE_URL),
+      useFactory: (config: GatewayConfig) =>
+        new ConversationAnalyticsClient(config.PERSISTENCE_URL, { token: config.INTERNAL_API_TOKEN }),
       inject: [GATEWAY_CONFIG],
     },
     AnalyticsProxy,
     {
       provide: ConversationAlertsClient,
-      useFactory: (config: GatewayConfig) => new ConversationAlertsClient(config.PERSISTENCE_URL),
+      useFactory: (config: GatewayConfig) =>
+        new ConversationAlertsClient(config.PERSISTENCE_URL, { token: config.INTERNAL_API_TOKEN }),
       inject: [GATEWAY_CONFIG],
     },
     AlertsProxy,
     {
       provide: CrmProposalsClient,
-      useFactory: (config: GatewayConfig) => new CrmProposalsClient(config.TOOL_RUNNER_URL),
+      useFactory: (config: GatewayConfig) =>
+        new CrmProposalsClient(config.TOOL_RUNNER_URL, { token: config.INTERNAL_API_TOKEN }),
       inject: [GATEWAY_CONFIG],
     },
     {
       provide: CrmProspectsClient,
-      useFactory: (config: GatewayConfig) => new CrmProspectsClient(config.TOOL_RUNNER_URL),
+      useFactory: (config: GatewayConfig) =>
+        new CrmProspectsClient(config.TOOL_RUNNER_URL, { token: config.INTERNAL_API_TOKEN }),
       inject: [GATEWAY_CONFIG],
     },
     CrmProspectsService,
     {
       provide: KnowledgeDocumentsClient,
-      useFactory: (config: GatewayConfig) => new KnowledgeDocumentsClient(config.TOOL_RUNNER_URL),
+      useFactory: (config: GatewayConfig) =>
+        new KnowledgeDocumentsClient(config.TOOL_RUNNER_URL, { token: config.INTERNAL_API_TOKEN }),
       inject: [GATEWAY_CONFIG],
     },
     CrmProposalsService,

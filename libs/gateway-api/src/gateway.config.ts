@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envInt } from '@lib/config';
+import { CommonConfigSchema, envInt } from '@lib/config';
 import { AccessConfigSchema } from '@lib/access';
 
 /** The gateway's own settings (environment variables), besides the runtime's common ones. */
@@ -12,6 +12,8 @@ export const GatewayConfigSchema = AccessConfigSchema.extend({
     .url()
     .default('http://127.0.0.1:3102')
     .describe("Base URL of the tool-runner's internal CRM proposals API"),
+  /** The runtime's (`@lib/config`): sent to persistence's and the tool-runner's internal APIs. */
+  INTERNAL_API_TOKEN: CommonConfigSchema.shape.INTERNAL_API_TOKEN,
   MAX_WAIT_SECONDS: envInt(30, 0, 30).describe('Upper bound of ?wait on turn submission'),
   SSE_HEARTBEAT_SECONDS: envInt(15, 1, 300).describe('Interval of the SSE keep-alive comment'),
   RETENTION_SWEEP_INTERVAL_MS: envInt(3_600_000, 0, 7 * 24 * 3_600_000)

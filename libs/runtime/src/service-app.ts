@@ -4,7 +4,14 @@ import { Logger as NestLogger, Module, type DynamicModule, type INestApplication
 import { NestFactory } from '@nestjs/core';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { describeConfig, loadConfig, CommonConfigSchema, type CommonConfig } from '@lib/config';
+import { INTERNAL_API_PREFIX, internalApiAuth } from '@lib/access';
+import {
+  assertInternalApiToken,
+  describeConfig,
+  loadConfig,
+  CommonConfigSchema,
+  type CommonConfig,
+} from '@lib/config';
 import { DatabaseModule } from '@lib/database';
 import {
   conversationLockKey,
@@ -77,10 +84,13 @@ export async function startService(
   options: ServiceAppOptions = {},
 ): Promise<RunningService> {
   const config = options.config ?? loadConfig(CommonConfigSchema);
+  assertInternalApiToken(config);
   const app = await NestFactory.create(rootModule(definition, config, options), { bufferLogs: true });
   app.useLogger(app.get(PinoLogger));
   const logger = new NestLogger(definition.name);
   logger.log({ config: describeConfig(CommonConfigSchema, config) }, 'starting');
+  // Before any route is registered: every internal API (persistence, tool-runner) requires the token.
+  if (config.INTERNAL_API_TOKEN) app.use(INTERNAL_API_PREFIX, internalApiAuth(config.INTERNAL_API_TOKEN));
   await definition.configure?.(app);
 
   // Broadcast consumers (the gateway's SSE relay) get their own group per instance and no inbox.

@@ -1,4 +1,5 @@
 import { context, propagation } from '@opentelemetry/api';
+import { internalAuthHeaders } from '@lib/access';
 import { AnalyticsClientError } from '../analytics/analytics.client';
 import { AlertList, type AlertListQuery } from './alerts.schema';
 
@@ -10,11 +11,14 @@ import { AlertList, type AlertListQuery } from './alerts.schema';
 export class ConversationAlertsClient {
   private readonly baseUrl: string;
 
-  constructor(
-    baseUrl: string,
-    private readonly timeoutMs = 10_000,
-  ) {
+  private readonly timeoutMs: number;
+  private readonly token: string | undefined;
+
+  /** `token`: `INTERNAL_API_TOKEN`, sent as a bearer token (none while unset). */
+  constructor(baseUrl: string, options: { readonly timeoutMs?: number; readonly token?: string } = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.token = options.token;
   }
 
   async list(tenantId: string, query: AlertListQuery): Promise<AlertList> {
@@ -23,7 +27,10 @@ export class ConversationAlertsClient {
       if (value !== undefined) params.set(key, value instanceof Date ? value.toISOString() : String(value));
     }
     const url = `${this.baseUrl}/internal/v1/tenants/${encodeURIComponent(tenantId)}/alerts?${params.toString()}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...internalAuthHeaders(this.token),
+    };
     propagation.inject(context.active(), headers);
     let response: Response;
     try {

@@ -1,4 +1,5 @@
 import { context, propagation } from '@opentelemetry/api';
+import { internalAuthHeaders } from '@lib/access';
 import type { z } from 'zod';
 import {
   PromptVersionComparison,
@@ -21,6 +22,8 @@ import {
 export interface AnalyticsClientOptions {
   /** Per-request timeout. Default 10 s (analytics over long ranges take longer than a record read). */
   readonly timeoutMs?: number;
+  /** `INTERNAL_API_TOKEN`, sent as a bearer token (none while unset). */
+  readonly token?: string;
 }
 
 /** A call to the analytics API failed: network, timeout, unexpected status or invalid body. */
@@ -56,10 +59,12 @@ function queryString(query: Record<string, QueryValue>): string {
 export class ConversationAnalyticsClient {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
+  private readonly token: string | undefined;
 
   constructor(baseUrl: string, options: AnalyticsClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.token = options.token;
   }
 
   searchConversations(tenantId: string, query: ConversationSearchQuery): Promise<ConversationSearchResult> {
@@ -109,7 +114,10 @@ export class ConversationAnalyticsClient {
   ): Promise<z.output<S>> {
     const scope = tenantId === undefined ? '' : `/tenants/${encodeURIComponent(tenantId)}`;
     const path = `/internal/v1${scope}/analytics/${resource}${queryString(query)}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...internalAuthHeaders(this.token),
+    };
     propagation.inject(context.active(), headers);
     let response: Response;
     try {

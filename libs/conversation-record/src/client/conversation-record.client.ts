@@ -1,4 +1,5 @@
 import { context, propagation } from '@opentelemetry/api';
+import { internalAuthHeaders } from '@lib/access';
 import type { z } from 'zod';
 import {
   ConversationList,
@@ -10,6 +11,8 @@ import {
 export interface ConversationRecordClientOptions {
   /** Per-request timeout. Default 5 s. */
   readonly timeoutMs?: number;
+  /** `INTERNAL_API_TOKEN`, sent as a bearer token (none while unset). */
+  readonly token?: string;
 }
 
 /** A call to the persistence read API failed: network, timeout, unexpected status or invalid body. */
@@ -31,10 +34,12 @@ export class ConversationRecordError extends Error {
 export class ConversationRecordClient {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
+  private readonly token: string | undefined;
 
   constructor(baseUrl: string, options: ConversationRecordClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.token = options.token;
   }
 
   /** The conversation's record, or undefined when the tenant has no such conversation (404). */
@@ -67,7 +72,10 @@ export class ConversationRecordClient {
     notFoundIsUndefined: boolean,
   ): Promise<z.infer<S> | undefined> {
     const url = `${this.baseUrl}${path}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...internalAuthHeaders(this.token),
+    };
     propagation.inject(context.active(), headers);
     let response: Response;
     try {

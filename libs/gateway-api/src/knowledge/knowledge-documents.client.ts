@@ -1,4 +1,5 @@
 import { context, propagation } from '@opentelemetry/api';
+import { internalAuthHeaders } from '@lib/access';
 import { KnowledgeDocumentResult, type KnowledgeDocumentRequest } from './knowledge-documents.schemas';
 
 export class KnowledgeDocumentsClientError extends Error {
@@ -16,11 +17,14 @@ export class KnowledgeDocumentsClientError extends Error {
 export class KnowledgeDocumentsClient {
   private readonly baseUrl: string;
 
-  constructor(
-    baseUrl: string,
-    private readonly timeoutMs = 60_000,
-  ) {
+  private readonly timeoutMs: number;
+  private readonly token: string | undefined;
+
+  /** `token`: `INTERNAL_API_TOKEN`, sent as a bearer token (none while unset). */
+  constructor(baseUrl: string, options: { readonly timeoutMs?: number; readonly token?: string } = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.token = options.token;
   }
 
   async ingest(
@@ -45,7 +49,7 @@ export class KnowledgeDocumentsClient {
   }
 
   private async fetch(method: string, url: string, body?: unknown): Promise<Response> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = internalAuthHeaders(this.token);
     propagation.inject(context.active(), headers);
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {

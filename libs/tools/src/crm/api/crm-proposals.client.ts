@@ -1,4 +1,5 @@
 import { context, propagation } from '@opentelemetry/api';
+import { internalAuthHeaders } from '@lib/access';
 import type { z } from 'zod';
 import { CrmProposalList, CrmProposalView, type CrmProposalListQuery } from './crm-proposals.api-schema';
 
@@ -22,11 +23,14 @@ export class CrmProposalsClientError extends Error {
 export class CrmProposalsClient {
   private readonly baseUrl: string;
 
-  constructor(
-    baseUrl: string,
-    private readonly timeoutMs = 5000,
-  ) {
+  private readonly timeoutMs: number;
+  private readonly token: string | undefined;
+
+  /** `token`: `INTERNAL_API_TOKEN`, sent as a bearer token (none while unset). */
+  constructor(baseUrl: string, options: { readonly timeoutMs?: number; readonly token?: string } = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.token = options.token;
   }
 
   async list(tenantId: string, query: Partial<CrmProposalListQuery>): Promise<CrmProposalList> {
@@ -80,7 +84,10 @@ export class CrmProposalsClient {
     body: unknown,
     schema: S,
   ): Promise<z.infer<S> | undefined> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...internalAuthHeaders(this.token),
+    };
     if (body !== undefined) headers['content-type'] = 'application/json';
     propagation.inject(context.active(), headers);
     let response: Response;

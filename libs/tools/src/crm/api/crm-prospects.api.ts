@@ -1,4 +1,5 @@
 import { BadRequestException, Controller, Get, Param, Query } from '@nestjs/common';
+import { internalAuthHeaders } from '@lib/access';
 import { context, propagation } from '@opentelemetry/api';
 import { z } from 'zod';
 import { schemaOf, UnitOfWork } from '@lib/database';
@@ -76,17 +77,23 @@ export class CrmProspectsController {
 export class CrmProspectsClient {
   private readonly baseUrl: string;
 
-  constructor(
-    baseUrl: string,
-    private readonly timeoutMs = 5000,
-  ) {
+  private readonly timeoutMs: number;
+  private readonly token: string | undefined;
+
+  /** `token`: `INTERNAL_API_TOKEN`, sent as a bearer token (none while unset). */
+  constructor(baseUrl: string, options: { readonly timeoutMs?: number; readonly token?: string } = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.token = options.token;
   }
 
   async search(tenantId: string, query: CrmProspectSearchQuery): Promise<CrmProspectList> {
     const params = new URLSearchParams({ q: query.q, limit: String(query.limit) });
     const path = `/internal/v1/tenants/${encodeURIComponent(tenantId)}/crm/prospects?${params.toString()}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...internalAuthHeaders(this.token),
+    };
     propagation.inject(context.active(), headers);
     let response: Response;
     try {
