@@ -86,7 +86,7 @@ export class ConversationSearchController {
   @ApiQuery({
     name: 'intent',
     required: false,
-    description: 'An analysed turn has this intent, e.g. pricing_inquiry',
+    description: 'An analysed prospect turn has this intent, e.g. pricing_inquiry',
   })
   @ApiQuery({
     name: 'objection',
@@ -98,7 +98,7 @@ export class ConversationSearchController {
     name: 'sentiment',
     required: false,
     enum: SentimentLabel.options,
-    description: 'An analysed turn has this sentiment label',
+    description: 'An analysed prospect turn has this sentiment label',
   })
   @ApiQuery({ name: 'repId', required: false, schema: { type: 'string' } })
   @ApiQuery({ name: 'mode', required: false, enum: ['assist', 'autonomous'] })
