@@ -7,4 +7,15 @@ describe('tokenize', () => {
     expect(stem('companies')).toBe('company');
     expect(stem('business')).toBe('business');
   });
+
+  it('drops contractions and single letters, keeps numbers', () => {
+    expect(tokenize("I'm sure it's 2 seats, don't you think? Let's see plan B")).toEqual([
+      'sure',
+      '2',
+      'seat',
+      'think',
+      'see',
+      'plan',
+    ]);
+  });
 });
