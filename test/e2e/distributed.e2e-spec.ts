@@ -104,7 +104,11 @@ describe('distributed mode: five processes on Kafka and PostgreSQL', () => {
       /^sales_messaging_process_duration_count\{[^}]*messaging_delivery_outcome="handled"[^}]*\} [1-9]/m,
     );
     expect(persistence).toMatch(/^messaging_kafka_consumer_lag\{/m);
-    for (const service of ['gateway', 'orchestrator', 'tool-runner'] as const) {
+    // The gateway stage of each accepted turn is the gateway's own observation.
+    const gateway = await scrape('gateway');
+    const accepted = /^sales_turn_stage_duration_count\{[^}]*stage="gateway"[^}]*\} (\d+)/m.exec(gateway);
+    expect(Number(accepted?.[1])).toBeGreaterThanOrEqual(2);
+    for (const service of ['orchestrator', 'tool-runner'] as const) {
       expect(await scrape(service)).toContain('target_info');
     }
   });

@@ -34,6 +34,7 @@ import type { AuthenticatedTenant } from '@lib/access';
 import { ConversationRecordClient, type ConversationView } from '@lib/conversation-record';
 import { UnitOfWork } from '@lib/database';
 import { EventPublisher, type PublishOptions } from '@lib/messaging';
+import { recordTurnLatency } from '@lib/telemetry';
 import { ConversationEventHub, shortEventType, type TurnOutcome } from '../events/conversation-event-hub';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import type {
@@ -133,6 +134,7 @@ export class ConversationsService {
    * the same key returns the same turn without a second one. With `waitSeconds`, also waits for the reply.
    */
   async submitTurn(command: SubmitTurnCommand): Promise<TurnResult> {
+    const started = performance.now();
     const { tenant, conversationId, idempotencyKey } = command;
     const turnId = idempotencyKey ? deriveId(tenant.id, conversationId, idempotencyKey) : newId();
     const waitSeconds = Math.min(command.waitSeconds, this.config.MAX_WAIT_SECONDS);
@@ -149,6 +151,8 @@ export class ConversationsService {
       if (appended.kind === 'not_found') throw await this.missing(tenant.id, conversationId);
       const accepted = this.turnResult(appended.turn);
       if (appended.kind === 'duplicate') this.logger.log(`turn ${turnId} replayed (same Idempotency-Key)`);
+      // The gateway stage of the turn: from the request to the turn stored and acknowledged by the transport.
+      else recordTurnLatency({ stages: { gateway: performance.now() - started } });
       const outcome = waiter ? await waiter.result : undefined;
       return outcome ? withOutcome(accepted, outcome) : accepted;
     } finally {
