@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { newId } from '@lib/contracts';
+import { ConversationFeedbackSubmitted, newId } from '@lib/contracts';
 import { createMigratedDatabase, type MigratedServiceDatabase } from '@lib/testing';
 import {
   ConversationEventsController,
@@ -9,7 +9,7 @@ import {
   PERSISTENCE_SCHEMA,
   PERSISTENCE_DATABASE,
 } from './index';
-import { at, ConversationScript } from './testing/fixtures';
+import { at, ConversationScript, envelope } from './testing/fixtures';
 import { startTestApp } from './testing/test-app';
 
 describe('conversation record (PostgreSQL)', () => {
@@ -126,6 +126,30 @@ describe('conversation record (PostgreSQL)', () => {
       expect(view!.alerts).toEqual([
         expect.objectContaining({ kind: 'ungrounded_reply', turnId: s.turnId(1) }),
       ]);
+    });
+
+    it('serves the feedback on the whole conversation, stored once per feedback id', async () => {
+      const feedbackId = newId();
+      const submitted = envelope(
+        ConversationFeedbackSubmitted,
+        {
+          feedbackId,
+          conversationId: s.conversationId,
+          thumbs: 'down',
+          rating: 2,
+          comment: 'Too pushy',
+          submittedAt: at(60),
+        },
+        'tenant-store',
+      );
+      await handle((h) => h.onConversationFeedbackSubmitted(submitted));
+      await handle((h) => h.onConversationFeedbackSubmitted({ ...submitted, id: newId() }));
+      const view = await client.getConversation('tenant-store', s.conversationId);
+      expect(view?.feedback).toEqual([
+        { id: feedbackId, thumbs: 'down', rating: 2, comment: 'Too pushy', submittedAt: at(60) },
+      ]);
+      // Feedback on one reply stays under its turn.
+      expect(view?.turns[0].feedback).toHaveLength(1);
     });
 
     it('answers 404 to another tenant, and 400 to an invalid id', async () => {

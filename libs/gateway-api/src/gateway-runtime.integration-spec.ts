@@ -86,13 +86,22 @@ describe('gateway through the runtime (in-process transport)', () => {
     expect(turn.status).toBe(200);
     expect(turn.body).toMatchObject({ turnId, status: 'completed', reply: { text: 'Happy to help.' } });
 
+    // Feedback on the whole conversation reaches the watchers too.
+    const feedback = await post(`/v1/conversations/${conversationId}/feedback`, { thumbs: 'up', rating: 5 });
+    expect(feedback.status).toBe(202);
+
     const deadline = Date.now() + 5000;
-    while (messages.length < 2 && Date.now() < deadline)
+    while (messages.length < 3 && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 20));
     controller.abort();
     await reading;
-    expect(messages.map((m) => m.event)).toEqual(['turn.received', 'reply.generated']);
+    expect(messages.map((m) => m.event)).toEqual([
+      'turn.received',
+      'reply.generated',
+      'conversation.feedback.submitted',
+    ]);
     expect(messages[0].id).toBe(deriveId(TurnReceived.type, turnId));
+    expect(JSON.parse(messages[2].data)).toMatchObject({ data: { conversationId, thumbs: 'up', rating: 5 } });
   });
 
   it('serves the OpenAPI document through the configure hook', async () => {

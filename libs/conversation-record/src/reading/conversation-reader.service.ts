@@ -3,6 +3,7 @@ import { UnitOfWork } from '@lib/database';
 import {
   AlertRepository,
   AnalysisRepository,
+  ConversationFeedbackRepository,
   ConversationProgressRepository,
   ConversationRepository,
   EvaluationRepository,
@@ -29,6 +30,7 @@ export class ConversationReader {
     private readonly feedback: FeedbackRepository,
     private readonly alerts: AlertRepository,
     private readonly progress: ConversationProgressRepository,
+    private readonly conversationFeedback: ConversationFeedbackRepository,
   ) {}
 
   /** The whole record of a conversation of the tenant, or undefined (also when another tenant owns it). */
@@ -50,6 +52,10 @@ export class ConversationReader {
       const feedback = await this.feedback.listByConversation(tenantId, conversationId);
       const alerts = await this.alerts.listByConversation(tenantId, conversationId);
       const stageTransitions = await this.progress.listStageTransitions(tenantId, conversationId);
+      const conversationFeedback = await this.conversationFeedback.listByConversation(
+        tenantId,
+        conversationId,
+      );
       return toConversationView({
         conversation,
         turns,
@@ -61,6 +67,7 @@ export class ConversationReader {
         feedback,
         alerts,
         stageTransitions,
+        conversationFeedback,
       });
     });
   }

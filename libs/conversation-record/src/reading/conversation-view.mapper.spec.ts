@@ -1,6 +1,7 @@
 import type {
   AnalysisEntity,
   ConversationEntity,
+  ConversationFeedbackEntity,
   EvaluationEntity,
   FeedbackEntity,
   ReplyEntity,
@@ -246,6 +247,38 @@ describe('toConversationView', () => {
     expect(first.feedback.map((f) => f.id.slice(-3))).toEqual(['501', '502']);
     expect(second.feedback.map((f) => f.id.slice(-3))).toEqual(['503']);
     expect(second.toolCalls).toEqual([]);
+  });
+
+  it('lists the feedback on the whole conversation, oldest first, and leaves the list out when absent', () => {
+    const onConversation = (id: string, at: Date): ConversationFeedbackEntity => ({
+      id,
+      conversationId: C,
+      tenantId: T,
+      thumbs: 'up',
+      rating: 5,
+      comment: 'Clear and quick',
+      submittedAt: at,
+    });
+    const view = toConversationView(
+      rows({
+        conversationFeedback: [
+          onConversation('0195f3a0-0000-7000-8000-000000000602', t(40)),
+          onConversation('0195f3a0-0000-7000-8000-000000000601', t(30)),
+        ],
+      }),
+    );
+    expect(view.feedback).toEqual([
+      {
+        id: '0195f3a0-0000-7000-8000-000000000601',
+        thumbs: 'up',
+        rating: 5,
+        comment: 'Clear and quick',
+        submittedAt: t(30).toISOString(),
+      },
+      expect.objectContaining({ id: '0195f3a0-0000-7000-8000-000000000602' }),
+    ]);
+    expect(ConversationView.parse(view)).toEqual(view);
+    expect(toConversationView(rows())).not.toHaveProperty('feedback');
   });
 
   it('leaves out the outcomes of turns that are not stored yet', () => {

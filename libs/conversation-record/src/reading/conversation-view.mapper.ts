@@ -3,6 +3,7 @@ import type {
   AnalysisEntity,
   ConversationEntity,
   EvaluationEntity,
+  ConversationFeedbackEntity,
   FeedbackEntity,
   ReplyEntity,
   StageTransitionEntity,
@@ -36,6 +37,8 @@ export interface ConversationRows {
   readonly alerts: readonly AlertEntity[];
   /** In conversation order (the repository's); the view leaves the list out when absent. */
   readonly stageTransitions?: readonly StageTransitionEntity[];
+  /** Feedback on the whole conversation; the view leaves the list out when absent. */
+  readonly conversationFeedback?: readonly ConversationFeedbackEntity[];
 }
 
 const iso = (d: Date): string => d.toISOString();
@@ -153,7 +156,7 @@ function toEvaluationView(e: EvaluationEntity): EvaluationView {
   };
 }
 
-function toFeedbackView(f: FeedbackEntity): FeedbackView {
+function toFeedbackView(f: FeedbackEntity | ConversationFeedbackEntity): FeedbackView {
   return {
     id: f.id,
     thumbs: f.thumbs,
@@ -223,5 +226,8 @@ export function toConversationView(rows: ConversationRows): ConversationView {
     turns,
     alerts: [...rows.alerts].sort(byTime((a) => a.raisedAt)).map(toAlertView),
     ...(rows.stageTransitions && { stageTransitions: rows.stageTransitions.map(toStageTransitionView) }),
+    ...(rows.conversationFeedback && {
+      feedback: [...rows.conversationFeedback].sort(byTime((f) => f.submittedAt)).map(toFeedbackView),
+    }),
   };
 }

@@ -189,6 +189,10 @@ export const ConversationView = z.object({
     .array(StageTransitionView)
     .optional()
     .describe("The deal stage's changes, in turn order"),
+  feedback: z
+    .array(FeedbackView)
+    .optional()
+    .describe('Feedback on the whole conversation (not on one reply), oldest first'),
 });
 export type ConversationView = z.infer<typeof ConversationView>;
 

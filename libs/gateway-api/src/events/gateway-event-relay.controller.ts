@@ -4,6 +4,7 @@ import {
   AlertRaised,
   AnalysisCompleted,
   ConversationDeleted,
+  ConversationFeedbackSubmitted,
   CrmChangeApplied,
   CrmChangeProposed,
   CrmChangeRejected,
@@ -79,6 +80,12 @@ export class GatewayEventRelay {
 
   @OnEvent(FeedbackSubmitted)
   onFeedbackSubmitted(@Payload() event: EnvelopeOf<typeof FeedbackSubmitted>): void {
+    this.relay(event);
+  }
+
+  /** Feedback on the whole conversation (the console shows it beside the chat). */
+  @OnEvent(ConversationFeedbackSubmitted)
+  onConversationFeedbackSubmitted(@Payload() event: EnvelopeOf<typeof ConversationFeedbackSubmitted>): void {
     this.relay(event);
   }
 
