@@ -1,4 +1,5 @@
 import { messagingTablesMigration, type ServiceDatabase } from '@lib/database';
+import { EvaluatorAnomalyState1764000108700 } from './migrations/anomaly-state.migration';
 import { EvaluatorConversationDeletion1764000107500 } from './migrations/conversation-deletion.migration';
 import { EvaluatorConversationFacts1764000108600 } from './migrations/conversation-facts.migration';
 import { CreateEvaluations1764000104000 } from './migrations/create-evaluations.migration';
@@ -16,5 +17,6 @@ export const EVALUATOR_DATABASE: ServiceDatabase = {
     EvaluatorConversationDeletion1764000107500,
     EvaluatorReplyPolicy1764000108200,
     EvaluatorConversationFacts1764000108600,
+    EvaluatorAnomalyState1764000108700,
   ],
 };

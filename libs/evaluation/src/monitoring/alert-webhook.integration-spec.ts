@@ -58,6 +58,7 @@ describe('AlertWebhook (local HTTP server)', () => {
     new AlertWebhook({
       anomalyDetection: true,
       cooldownMs: 0,
+      stateSaveMs: 0,
       webhook: {
         url,
         ...(options.secret === undefined ? {} : { secret: options.secret }),
@@ -110,7 +111,7 @@ describe('AlertWebhook (local HTTP server)', () => {
     const raisedAt = Date.parse(alert.raisedAt);
     expect(webhook().accepts(alert, raisedAt + 3_600_000)).toBe(true);
     expect(webhook().accepts(alert, raisedAt + 3_600_001)).toBe(false);
-    const hook = new AlertWebhook({ anomalyDetection: true, cooldownMs: 0 });
+    const hook = new AlertWebhook({ anomalyDetection: true, cooldownMs: 0, stateSaveMs: 0 });
     expect(hook.enabled).toBe(false);
     expect(hook.accepts(alert, raisedAt)).toBe(false);
     await expect(hook.dispatch(body())).resolves.toBe(false);

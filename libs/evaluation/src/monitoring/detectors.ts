@@ -17,7 +17,13 @@
  * severity (a warning that grows to `criticalFactor` × the margin raises a critical one): a tenant's detector
  * stays "in incident" after an alert until the statistic is back under half the margin (recovery). An
  * incident that starts less than `cooldownMs` after the previous alert raises nothing at all.
+ *
+ * State survives a restart through `snapshot()` / `restore()`: per tenant, plain JSON with the window values
+ * and times (burst: the bucket counts) and the incident state, never a conversation or turn id. Restored
+ * samples have no ids, so an alert's examples only list the live samples of its window.
  */
+
+import { z } from 'zod';
 
 export const ANOMALY_KINDS = [
   'error_rate_spike',
@@ -58,7 +64,10 @@ export interface Anomaly {
   /** The conversation and turn whose event tipped the detector. */
   readonly conversationId: string;
   readonly turnId?: string;
-  /** Up to 5 distinct conversations / turns of the recent window, newest first. */
+  /**
+   * Up to 5 distinct conversations / turns of the recent window, newest first: its live samples only (restored
+   * samples carry no ids).
+   */
   readonly exampleConversationIds: readonly string[];
   readonly exampleTurnIds: readonly string[];
 }
@@ -66,6 +75,22 @@ export interface Anomaly {
 export interface AnomalyDetector {
   readonly kind: AnomalyKind;
   observe(sample: Sample): Anomaly | undefined;
+  /** Every tenant's state, JSON-able, without conversation or turn ids. */
+  snapshot(): DetectorSnapshot;
+  /**
+   * Restores the tenants of a snapshot (replacing their state). Never throws: a tenant whose data is invalid
+   * or was taken with other window options is ignored and reported.
+   */
+  restore(data: unknown): RestoreReport;
+}
+
+/** Per tenant id: that tenant's state (the shape depends on the detector). */
+export type DetectorSnapshot = Readonly<Record<string, WindowShiftTenantSnapshot | BurstTenantSnapshot>>;
+
+export interface RestoreReport {
+  readonly restored: number;
+  /** What was ignored and why (`tenantId` is `*` when the whole snapshot is unusable). */
+  readonly ignored: readonly { readonly tenantId: string; readonly reason: string }[];
 }
 
 export interface WindowShiftOptions {
@@ -115,12 +140,24 @@ function meanAndSd(values: readonly number[]): { mean: number; sd: number } {
   return { mean, sd: Math.sqrt(variance) };
 }
 
-function examples(samples: readonly Sample[]): { conversations: string[]; turns: string[] } {
+/** A sample held in a window: restored ones carry no ids. */
+interface HeldSample {
+  readonly at: number;
+  readonly value: number;
+  readonly conversationId?: string;
+  readonly turnId?: string;
+}
+
+function examples(samples: readonly HeldSample[]): { conversations: string[]; turns: string[] } {
   const conversations: string[] = [];
   const turns: string[] = [];
   for (let i = samples.length - 1; i >= 0; i--) {
     const s = samples[i];
-    if (conversations.length < EXAMPLES && !conversations.includes(s.conversationId)) {
+    if (
+      s.conversationId !== undefined &&
+      conversations.length < EXAMPLES &&
+      !conversations.includes(s.conversationId)
+    ) {
       conversations.push(s.conversationId);
     }
     if (s.turnId && turns.length < EXAMPLES && !turns.includes(s.turnId)) turns.push(s.turnId);
@@ -129,6 +166,69 @@ function examples(samples: readonly Sample[]): { conversations: string[]; turns:
 }
 
 const LEVELS = { warning: 1, critical: 2 } as const;
+
+const IncidentSnapshotSchema = z.strictObject({
+  /** 0: no incident, 1: a warning raised, 2: a critical one raised (or an incident swallowed by the cooldown). */
+  level: z.union([z.literal(0), z.literal(1), z.literal(2)]),
+  lastAlertAt: z.number().nullable(),
+});
+export type IncidentSnapshot = z.infer<typeof IncidentSnapshotSchema>;
+
+const count = z.number().int().nonnegative();
+
+const WindowShiftTenantSnapshotSchema = z.strictObject({
+  v: z.literal(1),
+  kind: z.enum(ANOMALY_KINDS),
+  recentSize: z.number().int(),
+  baselineSize: z.number().int(),
+  /** The recent window, oldest first: event time (epoch ms) and value. */
+  recent: z.array(z.strictObject({ at: z.number(), value: z.number() })),
+  /** The baseline window's values, oldest first. */
+  baseline: z.array(z.number()),
+  incident: IncidentSnapshotSchema,
+});
+export type WindowShiftTenantSnapshot = z.infer<typeof WindowShiftTenantSnapshotSchema>;
+
+const BurstTenantSnapshotSchema = z.strictObject({
+  v: z.literal(1),
+  kind: z.enum(ANOMALY_KINDS),
+  bucketMs: z.number().int(),
+  baselineBuckets: z.number().int(),
+  /** The current bucket (event time / bucketMs) and its count. */
+  bucket: z.number().int(),
+  count,
+  /** The counts of the closed buckets, oldest first. */
+  history: z.array(count),
+  incident: IncidentSnapshotSchema,
+});
+export type BurstTenantSnapshot = z.infer<typeof BurstTenantSnapshotSchema>;
+
+/** Validates each tenant of `data` with `parse` (an error message, or the tenant's state to install). */
+function restoreTenants<S>(
+  data: unknown,
+  parse: (tenantData: unknown) => S | string,
+  install: (tenantId: string, state: S) => void,
+): RestoreReport {
+  const tenants = z.record(z.string().min(1), z.unknown()).safeParse(data);
+  if (!tenants.success) return { restored: 0, ignored: [{ tenantId: '*', reason: 'not a snapshot' }] };
+  const ignored: { tenantId: string; reason: string }[] = [];
+  let restored = 0;
+  for (const [tenantId, tenantData] of Object.entries(tenants.data)) {
+    const state = parse(tenantData);
+    if (typeof state === 'string') {
+      ignored.push({ tenantId, reason: state });
+    } else {
+      install(tenantId, state);
+      restored += 1;
+    }
+  }
+  return { restored, ignored };
+}
+
+function invalid(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return `invalid: ${issue.path.join('.') || '(root)'}: ${issue.message}`;
+}
 
 /**
  * Incident bookkeeping shared by both detectors: one alert per incident and severity (a warning incident that
@@ -159,10 +259,21 @@ class IncidentState {
   recovered(): void {
     this.level = 0;
   }
+
+  snapshot(): IncidentSnapshot {
+    return { level: this.level === 2 ? 2 : this.level === 1 ? 1 : 0, lastAlertAt: this.lastAlertAt ?? null };
+  }
+
+  static restore(s: IncidentSnapshot): IncidentState {
+    const state = new IncidentState();
+    state.level = s.level;
+    state.lastAlertAt = s.lastAlertAt ?? undefined;
+    return state;
+  }
 }
 
 interface ShiftTenantState {
-  readonly recent: Sample[];
+  readonly recent: HeldSample[];
   readonly baseline: number[];
   readonly incident: IncidentState;
 }
@@ -235,6 +346,50 @@ export class WindowShiftDetector implements AnomalyDetector {
       exampleTurnIds: ex.turns,
     };
   }
+
+  snapshot(): Record<string, WindowShiftTenantSnapshot> {
+    const o = this.options;
+    const snapshot: Record<string, WindowShiftTenantSnapshot> = {};
+    for (const [tenantId, state] of this.tenants) {
+      snapshot[tenantId] = {
+        v: 1,
+        kind: o.kind,
+        recentSize: o.recentSize,
+        baselineSize: o.baselineSize,
+        // Times and values only: never the conversation or turn ids of the samples.
+        recent: state.recent.map((s) => ({ at: s.at, value: s.value })),
+        baseline: [...state.baseline],
+        incident: state.incident.snapshot(),
+      };
+    }
+    return snapshot;
+  }
+
+  restore(data: unknown): RestoreReport {
+    const o = this.options;
+    return restoreTenants(
+      data,
+      (tenantData) => {
+        const parsed = WindowShiftTenantSnapshotSchema.safeParse(tenantData);
+        if (!parsed.success) return invalid(parsed.error);
+        const s = parsed.data;
+        if (s.kind !== o.kind || s.recentSize !== o.recentSize || s.baselineSize !== o.baselineSize) {
+          return `taken with other options (${s.kind}, recent ${s.recentSize}, baseline ${s.baselineSize})`;
+        }
+        if (s.recent.length > o.recentSize || s.baseline.length > o.baselineSize) return 'windows too long';
+        // A sample enters the baseline only when it leaves a full recent window.
+        if (s.baseline.length > 0 && s.recent.length < o.recentSize)
+          return 'a baseline behind a partial window';
+        return s;
+      },
+      (tenantId, s) =>
+        this.tenants.set(tenantId, {
+          recent: s.recent.map((r) => ({ at: r.at, value: r.value })),
+          baseline: [...s.baseline],
+          incident: IncidentState.restore(s.incident),
+        }),
+    );
+  }
 }
 
 /** Smallest k with P(X ≥ k) < pValue for X ~ Poisson(lambda). */
@@ -254,7 +409,8 @@ export function poissonThreshold(lambda: number, pValue: number): number {
 interface BurstTenantState {
   bucket: number;
   count: number;
-  readonly samples: Sample[];
+  /** The current bucket's last samples (examples): restored state starts with none. */
+  readonly samples: HeldSample[];
   readonly history: number[];
   readonly incident: IncidentState;
 }
@@ -325,6 +481,50 @@ export class BurstDetector implements AnomalyDetector {
       exampleConversationIds: ex.conversations,
       exampleTurnIds: ex.turns,
     };
+  }
+
+  snapshot(): Record<string, BurstTenantSnapshot> {
+    const o = this.options;
+    const snapshot: Record<string, BurstTenantSnapshot> = {};
+    for (const [tenantId, state] of this.tenants) {
+      snapshot[tenantId] = {
+        v: 1,
+        kind: o.kind,
+        bucketMs: o.bucketMs,
+        baselineBuckets: o.baselineBuckets,
+        bucket: state.bucket,
+        count: state.count,
+        // Counts only: the samples (ids, for the examples) are not kept.
+        history: [...state.history],
+        incident: state.incident.snapshot(),
+      };
+    }
+    return snapshot;
+  }
+
+  restore(data: unknown): RestoreReport {
+    const o = this.options;
+    return restoreTenants(
+      data,
+      (tenantData) => {
+        const parsed = BurstTenantSnapshotSchema.safeParse(tenantData);
+        if (!parsed.success) return invalid(parsed.error);
+        const s = parsed.data;
+        if (s.kind !== o.kind || s.bucketMs !== o.bucketMs || s.baselineBuckets !== o.baselineBuckets) {
+          return `taken with other options (${s.kind}, bucket ${s.bucketMs} ms × ${s.baselineBuckets})`;
+        }
+        if (s.history.length > o.baselineBuckets) return 'history too long';
+        return s;
+      },
+      (tenantId, s) =>
+        this.tenants.set(tenantId, {
+          bucket: s.bucket,
+          count: s.count,
+          samples: [],
+          history: [...s.history],
+          incident: IncidentState.restore(s.incident),
+        }),
+    );
   }
 
   private threshold(history: readonly number[]): number {

@@ -9,6 +9,9 @@ export const MonitoringConfigSchema = z.object({
   EVALUATOR_ANOMALY_COOLDOWN_MS: envInt(900_000, 0, 86_400_000).describe(
     'After an anomaly alert, a new incident of the same kind and tenant starting within this is not raised',
   ),
+  EVALUATOR_ANOMALY_STATE_SAVE_MS: envInt(60_000, 0, 86_400_000).describe(
+    "Saves the detectors' state (baselines, incidents) to PostgreSQL this often, and at shutdown; 0: only at shutdown",
+  ),
   ALERT_WEBHOOK_URL: z.url().optional().describe('POST every alert.raised here (JSON) when set'),
   ALERT_WEBHOOK_SECRET: secret(z.string().min(16).optional()).describe(
     'Signs the webhook body: X-Alert-Signature: sha256=HMAC-SHA256(secret, "<timestamp>.<body>")',
@@ -37,6 +40,8 @@ export interface AlertWebhookConfig {
 export interface MonitoringConfig {
   readonly anomalyDetection: boolean;
   readonly cooldownMs: number;
+  /** Period of the detector state saves (also saved at shutdown, loaded at boot); 0: only at shutdown. */
+  readonly stateSaveMs: number;
   readonly webhook?: AlertWebhookConfig;
 }
 
@@ -47,6 +52,7 @@ export function loadMonitoringConfig(env: NodeJS.ProcessEnv = process.env): Moni
   return Object.freeze({
     anomalyDetection: c.EVALUATOR_ANOMALY_DETECTION,
     cooldownMs: c.EVALUATOR_ANOMALY_COOLDOWN_MS,
+    stateSaveMs: c.EVALUATOR_ANOMALY_STATE_SAVE_MS,
     ...(c.ALERT_WEBHOOK_URL === undefined
       ? {}
       : {
