@@ -5,3 +5,4 @@ export * from './outbox';
 export * from './messaging-tables.migration';
 export * from './database.module';
 export * from './conversation-lock';
+export * from './conversation-erasure';

@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Topics, type ConversationDeletedData } from '@lib/contracts';
-import { UnitOfWork } from '@lib/database';
+import { ConversationErasure, UnitOfWork } from '@lib/database';
 import { RecordSink } from '@lib/messaging';
 import { ConversationTenantMismatchError } from '../errors';
-import { PERSISTENCE_SCHEMA } from '../schema';
-import { DELETED_CONVERSATIONS, lockConversation } from './deleted-conversations';
+import { PERSISTENCE_CONVERSATION_LOCK } from './deleted-conversations';
 import { conversationTables } from './record-tables';
 
 export interface DeletionReport {
@@ -13,8 +12,6 @@ export interface DeletionReport {
   /** Rows removed per table (tables with none are left out). */
   readonly removed: Readonly<Record<string, number>>;
 }
-
-const OUTBOX = `"${PERSISTENCE_SCHEMA}"."outbox"`;
 
 /**
  * `conversation.deleted` in persistence, one unit of work: the tombstone (late events are dropped from now
@@ -32,47 +29,31 @@ export class ConversationDeletionService {
   ) {}
 
   async delete(tenantId: string, data: ConversationDeletedData): Promise<DeletionReport> {
-    const id = data.conversationId;
     return this.uow.run(async (manager) => {
-      await lockConversation(manager, id);
-      const owners: { tenant_id: string }[] = await manager.query(
-        `SELECT "tenant_id" FROM "${PERSISTENCE_SCHEMA}"."conversations" WHERE "id" = $1
-         UNION SELECT "tenant_id" FROM ${DELETED_CONVERSATIONS} WHERE "conversation_id" = $1`,
-        [id],
+      const erasure = await ConversationErasure.begin(
+        manager,
+        PERSISTENCE_CONVERSATION_LOCK,
+        tenantId,
+        data,
+        {
+          ownedIn: [{ table: 'conversations', column: 'id' }],
+          foreign: (id, tenant) => new ConversationTenantMismatchError(id, tenant),
+          recordRequester: true,
+        },
       );
-      if (owners.some((o) => o.tenant_id !== tenantId))
-        throw new ConversationTenantMismatchError(id, tenantId);
-      const tombstone: unknown[] = await manager.query(
-        `INSERT INTO ${DELETED_CONVERSATIONS} ("conversation_id", "tenant_id", "reason", "requested_by", "deleted_at")
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT ("conversation_id") DO NOTHING RETURNING 1`,
-        [id, tenantId, data.reason, data.requestedBy ?? null, data.deletedAt],
-      );
-      const removed: Record<string, number> = {};
+      // Every table of the schema that names conversations: one added later is covered too.
       for (const { table, column, hasTenant } of await conversationTables(manager)) {
-        const [, count]: [unknown, number] = await manager.query(
-          `DELETE FROM "${PERSISTENCE_SCHEMA}"."${table}" WHERE "${column}" = $1${hasTenant ? ` AND "tenant_id" = $2` : ''}`,
-          hasTenant ? [id, tenantId] : [id],
-        );
-        if (count > 0) removed[table] = count;
+        await erasure.deleteRows(table, { column, tenantScoped: hasTenant });
       }
-      // Events about it not sent yet (its state snapshots): gone too. The relay holds the row locks of what
-      // it is sending, so this waits for a send in flight, and the Kafka tombstone below comes after it.
-      const [, unsent]: [unknown, number] = await manager.query(
-        `DELETE FROM ${OUTBOX} WHERE "key" = $1 OR ("value"::jsonb ->> 'conversationId') = $1`,
-        [id],
-      );
-      if (unsent > 0) removed.outbox = unsent;
+      // Events about it not sent yet (its state snapshots): gone too, before the Kafka tombstone below.
+      await erasure.deleteUnsentEvents();
       // The compacted topic forgets the conversation. Sent before the commit: if it fails, the unit of work
       // rolls back and the event is redelivered.
-      await this.sink.sendTombstones(Topics.conversationState.name, [{ key: id, value: null }]);
-      const first = tombstone.length > 0;
-      this.logger.log(
-        `conversation ${id} deleted (${data.reason}${first ? '' : ', again'}): ` +
-          (Object.entries(removed)
-            .map(([table, n]) => `${table} ${n}`)
-            .join(', ') || 'nothing stored'),
-      );
-      return { first, removed };
+      await this.sink.sendTombstones(Topics.conversationState.name, [
+        { key: data.conversationId, value: null },
+      ]);
+      this.logger.log(erasure.summary(data.reason));
+      return { first: erasure.first, removed: erasure.removed };
     });
   }
 }

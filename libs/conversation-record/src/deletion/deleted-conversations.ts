@@ -5,9 +5,9 @@ import { DiscardedEventError } from '@lib/messaging';
 import { PERSISTENCE_SCHEMA } from '../schema';
 
 /** Persistence's lock on a conversation (first key 0x5e7d1) and its tombstones. */
-const CONVERSATION_LOCK = new ConversationLock(PERSISTENCE_SCHEMA, 0x5e7d1);
+export const PERSISTENCE_CONVERSATION_LOCK = new ConversationLock(PERSISTENCE_SCHEMA, 0x5e7d1);
 
-export const DELETED_CONVERSATIONS = CONVERSATION_LOCK.tombstoneTable;
+export const DELETED_CONVERSATIONS = PERSISTENCE_CONVERSATION_LOCK.tombstoneTable;
 
 /**
  * A late event of a deleted conversation: acknowledged and dropped (the pipeline logs it at debug level,
@@ -25,7 +25,7 @@ export class ConversationDeletedError extends DiscardedEventError {
  * (the conversation may have no row yet, nothing else to lock).
  */
 export function lockConversation(manager: EntityManager, conversationId: string): Promise<void> {
-  return CONVERSATION_LOCK.lock(manager, conversationId);
+  return PERSISTENCE_CONVERSATION_LOCK.lock(manager, conversationId);
 }
 
 /**
@@ -33,7 +33,7 @@ export function lockConversation(manager: EntityManager, conversationId: string)
  * `ConversationDeletedError` when it was deleted (`ConversationLock.lockAndCheckDeleted`).
  */
 export async function guardConversation(manager: EntityManager, conversationId: string): Promise<void> {
-  if (await CONVERSATION_LOCK.lockAndCheckDeleted(manager, conversationId)) {
+  if (await PERSISTENCE_CONVERSATION_LOCK.lockAndCheckDeleted(manager, conversationId)) {
     throw new ConversationDeletedError(conversationId);
   }
 }

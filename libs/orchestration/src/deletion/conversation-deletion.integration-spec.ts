@@ -28,7 +28,7 @@ describe('conversation deletion in the orchestrator (PostgreSQL)', () => {
     publisher = new CommittedPublisher(db.uow);
     repository = new TurnRepository(db.uow);
     workflow = new TurnWorkflow(repository, publisher, new OfflineLanguageModel(), testConfig);
-    deletion = new OrchestratorConversationDeletion(db.uow, repository);
+    deletion = new OrchestratorConversationDeletion(db.uow);
   });
   afterAll(async () => {
     await db?.close();

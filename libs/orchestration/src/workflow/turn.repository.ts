@@ -184,7 +184,7 @@ const TOOL_CALLS = '"orchestrator"."tool_calls"';
 const ROUNDS = '"orchestrator"."turn_rounds"';
 const SUMMARIES = '"orchestrator"."conversation_summaries"';
 /** The orchestrator's lock on a conversation (first key 0x0c4a7) and its tombstones. */
-const CONVERSATION_LOCK = new ConversationLock(ORCHESTRATOR_SCHEMA, 0x0c4a7);
+export const ORCHESTRATOR_CONVERSATION_LOCK = new ConversationLock(ORCHESTRATOR_SCHEMA, 0x0c4a7);
 
 /** SQL of the turn workflow. Every method joins the active unit of work (the handler's transaction). */
 @Injectable()
@@ -202,12 +202,12 @@ export class TurnRepository {
    * the queue must not lose a turn between them). Always taken before any turn row lock.
    */
   lockConversation(conversationId: string): Promise<void> {
-    return CONVERSATION_LOCK.lock(this.uow.manager, conversationId);
+    return ORCHESTRATOR_CONVERSATION_LOCK.lock(this.uow.manager, conversationId);
   }
 
   /** Whether the conversation was deleted (`conversation.deleted`): its late turns are not processed. */
   isConversationDeleted(conversationId: string): Promise<boolean> {
-    return CONVERSATION_LOCK.isDeleted(this.uow.manager, conversationId);
+    return ORCHESTRATOR_CONVERSATION_LOCK.isDeleted(this.uow.manager, conversationId);
   }
 
   /** Stores a new turn; false when it is already stored (the same turn delivered again). */

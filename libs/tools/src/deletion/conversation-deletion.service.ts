@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ConversationDeletedData } from '@lib/contracts';
-import { UnitOfWork } from '@lib/database';
-import { PermanentError } from '@lib/messaging';
+import { ConversationErasure, UnitOfWork } from '@lib/database';
 import { KnowledgeIngestion } from '../knowledge-base/knowledge-ingestion';
-import { ToolRunnerDeletedConversations } from './deleted-conversations';
+import { TOOL_RUNNER_SCHEMA } from '../tool-runner.database';
+import { TOOL_RUNNER_CONVERSATION_LOCK } from './deleted-conversations';
 
-const S = '"tool_runner"';
+const S = `"${TOOL_RUNNER_SCHEMA}"`;
 
 /** What a decided proposal keeps of its evidence once the conversation is deleted. */
 export const EVIDENCE_REMOVED = '[removed: the conversation was deleted]';
@@ -28,54 +28,37 @@ export class ToolRunnerConversationDeletion {
 
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly deleted: ToolRunnerDeletedConversations,
     private readonly ingestion: KnowledgeIngestion,
   ) {}
 
   async delete(tenantId: string, data: ConversationDeletedData): Promise<Record<string, number>> {
     const id = data.conversationId;
     return this.uow.run(async (manager) => {
-      await this.deleted.lockAndCheck(id);
-      const owners: { tenant_id: string }[] = await manager.query(
-        `SELECT "tenant_id" FROM ${S}."tool_executions" WHERE "conversation_id" = $1
-         UNION SELECT "tenant_id" FROM ${S}."crm_conversation_turns" WHERE "conversation_id" = $1
-         UNION SELECT "tenant_id" FROM ${S}."crm_change_proposals" WHERE "conversation_id" = $1
-         UNION SELECT "tenant_id" FROM ${S}."knowledge_documents" WHERE "conversation_id" = $1
-         UNION SELECT "tenant_id" FROM ${S}."deleted_conversations" WHERE "conversation_id" = $1`,
-        [id],
+      const erasure = await ConversationErasure.begin(
+        manager,
+        TOOL_RUNNER_CONVERSATION_LOCK,
+        tenantId,
+        data,
+        {
+          ownedIn: [
+            'tool_executions',
+            'crm_conversation_turns',
+            'crm_change_proposals',
+            'knowledge_documents',
+          ],
+        },
       );
-      if (owners.some((o) => o.tenant_id !== tenantId)) {
-        throw new PermanentError(`conversation ${id} does not belong to tenant ${tenantId}: not deleted`);
-      }
-      await manager.query(
-        `INSERT INTO ${S}."deleted_conversations" ("conversation_id", "tenant_id", "reason", "deleted_at")
-         VALUES ($1, $2, $3, $4) ON CONFLICT ("conversation_id") DO NOTHING`,
-        [id, tenantId, data.reason, data.deletedAt],
-      );
-      const removed: Record<string, number> = {};
-      const run = async (name: string, sql: string, params: unknown[]): Promise<void> => {
-        const [, count]: [unknown, number] = await manager.query(sql, params);
-        if (count > 0) removed[name] = (removed[name] ?? 0) + count;
-      };
+      await erasure.deleteRows('tool_executions');
+      await erasure.deleteRows('crm_conversation_turns');
       const scoped = [id, tenantId];
-      await run(
-        'tool_executions',
-        `DELETE FROM ${S}."tool_executions" WHERE "conversation_id" = $1 AND "tenant_id" = $2`,
-        scoped,
-      );
-      await run(
-        'crm_conversation_turns',
-        `DELETE FROM ${S}."crm_conversation_turns" WHERE "conversation_id" = $1 AND "tenant_id" = $2`,
-        scoped,
-      );
       // Pending proposals go (their audit rows cascade); decided ones stay, unlinked and without evidence.
-      await run(
+      await erasure.count(
         'crm_change_proposals',
         `DELETE FROM ${S}."crm_change_proposals"
          WHERE "conversation_id" = $1 AND "tenant_id" = $2 AND "status" = 'proposed'`,
         scoped,
       );
-      await run(
+      await erasure.count(
         'crm_change_proposals (kept, unlinked)',
         `UPDATE ${S}."crm_change_proposals" SET "conversation_id" = NULL, "turn_id" = NULL, "evidence" = $3
          WHERE "conversation_id" = $1 AND "tenant_id" = $2`,
@@ -86,23 +69,11 @@ export class ToolRunnerConversationDeletion {
         scoped,
       );
       for (const { document_id } of documents) {
-        if (await this.ingestion.remove(tenantId, document_id)) {
-          removed.knowledge_documents = (removed.knowledge_documents ?? 0) + 1;
-        }
+        if (await this.ingestion.remove(tenantId, document_id)) erasure.add('knowledge_documents', 1);
       }
-      // Its events not sent yet (tool results are keyed by tool call: matched on the data).
-      await run(
-        'outbox',
-        `DELETE FROM ${S}."outbox" WHERE "key" = $1 OR ("value"::jsonb ->> 'conversationId') = $1`,
-        [id],
-      );
-      this.logger.log(
-        `conversation ${id} deleted (${data.reason}): ` +
-          (Object.entries(removed)
-            .map(([table, n]) => `${table} ${n}`)
-            .join(', ') || 'nothing stored'),
-      );
-      return removed;
+      await erasure.deleteUnsentEvents();
+      this.logger.log(erasure.summary(data.reason));
+      return erasure.removed;
     });
   }
 }

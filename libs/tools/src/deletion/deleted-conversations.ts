@@ -4,7 +4,7 @@ import { DiscardedEventError } from '@lib/messaging';
 import { TOOL_RUNNER_SCHEMA } from '../tool-runner.database';
 
 /** The tool-runner's lock on a conversation (first key 0x5e7d2) and its tombstones. */
-const CONVERSATION_LOCK = new ConversationLock(TOOL_RUNNER_SCHEMA, 0x5e7d2);
+export const TOOL_RUNNER_CONVERSATION_LOCK = new ConversationLock(TOOL_RUNNER_SCHEMA, 0x5e7d2);
 
 /**
  * The conversation was deleted. For an event (a late tool request, turn or analysis) it means "acknowledge
@@ -25,7 +25,7 @@ export class ToolRunnerDeletedConversations {
 
   /** Takes the conversation's lock until the transaction ends, then tells whether it was deleted. */
   lockAndCheck(conversationId: string): Promise<boolean> {
-    return CONVERSATION_LOCK.lockAndCheckDeleted(this.uow.manager, conversationId);
+    return TOOL_RUNNER_CONVERSATION_LOCK.lockAndCheckDeleted(this.uow.manager, conversationId);
   }
 
   /** The first statement of a write about a conversation: throws `ConversationDeletedError` once deleted. */
