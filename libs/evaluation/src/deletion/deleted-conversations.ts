@@ -3,9 +3,9 @@ import { ConversationLock } from '@lib/database';
 import { EVALUATOR_SCHEMA } from '../evaluator-database';
 
 /** The evaluator's lock on a conversation (first key 0x5e7d3) and its tombstones. */
-const CONVERSATION_LOCK = new ConversationLock(EVALUATOR_SCHEMA, 0x5e7d3);
+export const EVALUATOR_CONVERSATION_LOCK = new ConversationLock(EVALUATOR_SCHEMA, 0x5e7d3);
 
 /** Takes the conversation's lock (until the transaction ends), then tells whether it was deleted. */
 export function lockAndCheckDeleted(manager: EntityManager, conversationId: string): Promise<boolean> {
-  return CONVERSATION_LOCK.lockAndCheckDeleted(manager, conversationId);
+  return EVALUATOR_CONVERSATION_LOCK.lockAndCheckDeleted(manager, conversationId);
 }
