@@ -327,7 +327,10 @@ export type StreamStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed
 export interface StreamHandlers {
   onEvent(event: ConversationEvent): void;
   onStatus(status: StreamStatus, error?: string): void;
-  /** Called after a reconnection: events sent while disconnected are not replayed, reload the state. */
+  /**
+   * Called after a reconnection, and when the gateway says it no longer has the events missed
+   * (`stream.reset`): reload the state. (The gateway replays what it still has after `Last-Event-ID`.)
+   */
   onReconnected(): void;
 }
 
@@ -369,6 +372,10 @@ export async function followEvents(
       attempt = 0;
       const parser = createParser({
         onEvent(message) {
+          if (message.event === 'stream.reset') {
+            handlers.onReconnected();
+            return;
+          }
           if (message.id) lastEventId = message.id;
           try {
             const envelope = JSON.parse(message.data) as { id: string; data: Record<string, unknown> };

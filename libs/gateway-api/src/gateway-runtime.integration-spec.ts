@@ -104,6 +104,86 @@ describe('gateway through the runtime (in-process transport)', () => {
     expect(JSON.parse(messages[2].data)).toMatchObject({ data: { conversationId, thumbs: 'up', rating: 5 } });
   });
 
+  /** The first `count` SSE messages of the conversation's stream (fewer when `ms` pass first). */
+  async function firstMessages(
+    conversationId: string,
+    headers: Record<string, string>,
+    count: number,
+    ms = 5000,
+  ): Promise<EventSourceMessage[]> {
+    const controller = new AbortController();
+    const stream = await fetch(`${running.url}/v1/conversations/${conversationId}/events`, {
+      headers: { authorization: `Bearer ${devKey}`, ...headers },
+      signal: controller.signal,
+    });
+    expect(stream.status).toBe(200);
+    const messages: EventSourceMessage[] = [];
+    const parser = createParser({ onEvent: (m) => messages.push(m) });
+    const timer = setTimeout(() => controller.abort(), ms);
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of stream.body as unknown as AsyncIterable<Uint8Array>) {
+        parser.feed(decoder.decode(chunk, { stream: true }));
+        if (messages.length >= count) break;
+      }
+    } catch {
+      // aborted: fewer messages than asked for
+    } finally {
+      clearTimeout(timer);
+      controller.abort();
+    }
+    return messages.slice(0, count);
+  }
+
+  it('replays what a reconnecting client missed (Last-Event-ID), or tells it to reload', async () => {
+    const conversation = await post('/v1/conversations', { prospect: { name: 'Noor' }, mode: 'autonomous' });
+    const conversationId = conversation.body.id as string;
+    const turn = await post(`/v1/conversations/${conversationId}/turns`, {
+      role: 'prospect',
+      text: 'Hello?',
+    });
+    expect(turn.status).toBe(202);
+    const turnId = turn.body.turnId as string;
+    const turnEventId = deriveId(TurnReceived.type, turnId);
+
+    // The reply comes while nobody watches (the client lost its connection after turn.received).
+    const now = new Date().toISOString();
+    const reply = createEnvelope(
+      ReplyGenerated,
+      {
+        conversationId,
+        turnId,
+        replyId: deriveId('reply', turnId),
+        kind: 'reply',
+        text: 'Hello, Noor.',
+        citations: [],
+        grounding: [],
+        toolCallIds: [],
+        model: { provider: 'offline', name: 'rules', promptVersion: 'v1' },
+        usage: { inputTokens: 1, outputTokens: 1 },
+        timing: { turnReceivedAt: now, orchestrationStartedAt: now, toolsMs: 0, generationMs: 0 },
+        generatedAt: now,
+      },
+      { tenantId },
+      'orchestrator',
+    );
+    await stack.bus.send(ReplyGenerated.topic.name, [toKafkaRecord(ReplyGenerated, reply)]);
+    await stack.bus.drain();
+
+    const resumed = await firstMessages(conversationId, { 'Last-Event-ID': turnEventId }, 1);
+    expect(resumed.map((m) => [m.event, m.id])).toEqual([['reply.generated', reply.id]]);
+    expect(JSON.parse(resumed[0].data)).toMatchObject({ data: { text: 'Hello, Noor.' } });
+
+    const lost = await firstMessages(
+      conversationId,
+      { 'Last-Event-ID': 'an-id-this-gateway-never-relayed' },
+      1,
+    );
+    // Its id is the client's own: reconnecting again still asks for what follows that event.
+    expect(lost.map((m) => [m.event, m.id])).toEqual([['stream.reset', 'an-id-this-gateway-never-relayed']]);
+    expect(JSON.parse(lost[0].data)).toMatchObject({ reason: 'events_unavailable' });
+  });
+
   it('serves the OpenAPI document through the configure hook', async () => {
     const response = await fetch(`${running.url}/docs/openapi.json`);
     expect(response.status).toBe(200);

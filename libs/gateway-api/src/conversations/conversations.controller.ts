@@ -139,7 +139,15 @@ export class ConversationsController {
     summary: "Stream the conversation's events (Server-Sent Events)",
     description:
       'Each message: `id` = CloudEvents id, `event` = short type (e.g. analysis.completed, reply.generated), ' +
-      '`data` = JSON {type, id, time, data}. A keep-alive comment is sent periodically.',
+      '`data` = JSON {type, id, time, data}. A keep-alive comment is sent periodically. A client that ' +
+      'reconnects with `Last-Event-ID` first gets the events it missed (reply.delta aside: reply.generated ' +
+      'has the whole text); when they are no longer available (too old, or another gateway instance), a ' +
+      '`stream.reset` message says to reload the conversation.',
+  })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'The id of the last event received, when reconnecting (browsers send it themselves)',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiProduces('text/event-stream')
@@ -148,8 +156,11 @@ export class ConversationsController {
   events(
     @CurrentTenant() tenant: AuthenticatedTenant,
     @Param('id', new ZodValidationPipe(UuidParam, 'id')) conversationId: string,
+    @Headers('last-event-id') lastEventId: string | undefined,
   ): Promise<Observable<MessageEvent>> {
-    return this.service.streamEvents(tenant, conversationId);
+    // An id longer than any CloudEvents id we emit cannot match: treated as unknown (stream.reset).
+    const last = lastEventId?.trim();
+    return this.service.streamEvents(tenant, conversationId, last ? last.slice(0, 256) : undefined);
   }
 
   @Delete('conversations/:id')

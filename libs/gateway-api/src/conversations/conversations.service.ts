@@ -175,12 +175,20 @@ export class ConversationsService {
     return view ?? pendingView(owned);
   }
 
-  /** The conversation's events from now on, as SSE messages, with a keep-alive comment. */
-  async streamEvents(tenant: AuthenticatedTenant, conversationId: string): Promise<Observable<MessageEvent>> {
+  /**
+   * The conversation's events from now on, as SSE messages, with a keep-alive comment. With `lastEventId`
+   * (a reconnecting client's `Last-Event-ID`), first the events this instance relayed after it, or a
+   * `stream.reset` message when it no longer has them (the client reloads the conversation).
+   */
+  async streamEvents(
+    tenant: AuthenticatedTenant,
+    conversationId: string,
+    lastEventId?: string,
+  ): Promise<Observable<MessageEvent>> {
     await this.requireOwned(tenant, conversationId);
-    const events = this.hub.events(conversationId).pipe(
-      filter((event) => event.tenantid === tenant.id),
-      map(toServerSentEvent),
+    const events = this.hub.eventsSince(conversationId, lastEventId).pipe(
+      filter((event) => event === undefined || event.tenantid === tenant.id),
+      map((event) => (event === undefined ? streamReset(lastEventId) : toServerSentEvent(event))),
       share(),
     );
     // The stream ends when the hub completes it (the conversation was deleted, or shutdown).
@@ -325,6 +333,24 @@ function withOutcome(accepted: TurnResult, outcome: TurnOutcome): TurnResult {
       generatedAt: reply.generatedAt,
     },
     failure,
+  };
+}
+
+/**
+ * The SSE message that tells a reconnecting client the events after its `Last-Event-ID` are gone (older than
+ * this instance keeps, or relayed by another instance): reload the conversation (`GET
+ * /v1/conversations/{id}`), then go on with the stream. Its `id` is the client's own last event id (without
+ * one, Nest would number it), so the client's position does not change.
+ */
+export function streamReset(lastEventId: string | undefined): MessageEvent {
+  return {
+    ...(lastEventId === undefined ? {} : { id: lastEventId }),
+    type: 'stream.reset',
+    data: {
+      reason: 'events_unavailable',
+      lastEventId,
+      detail: 'the events after Last-Event-ID are no longer available: reload the conversation',
+    },
   };
 }
 

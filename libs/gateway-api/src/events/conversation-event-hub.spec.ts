@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import {
   AnalysisCompleted,
+  ReplyDelta,
   ReplyGenerated,
   TurnFailed,
   TurnReceived,
   type EventEnvelope,
 } from '@lib/contracts';
-import { ConversationEventHub, shortEventType } from './conversation-event-hub';
+import { ConversationEventHub, DEFAULT_DEDUPE_WINDOW, shortEventType } from './conversation-event-hub';
 
 function envelope(
   type: string,
@@ -125,6 +126,58 @@ describe('ConversationEventHub', () => {
     expect(kept).toEqual(['still-open']);
     expect(hub.activeConversations).toBe(1);
     other.unsubscribe();
+  });
+});
+
+describe('ConversationEventHub replay (Last-Event-ID)', () => {
+  const ids = (events: readonly (EventEnvelope<unknown> | undefined)[]) =>
+    events.map((e) => e?.id ?? 'reset');
+
+  it('replays what was relayed after the last event id, then goes on live, with nobody watching meanwhile', async () => {
+    const hub = new ConversationEventHub();
+    hub.publish(envelope(TurnReceived.type, 'c1', {}, 'e1'));
+    hub.publish(envelope(ReplyDelta.type, 'c1', {}, 'delta'));
+    hub.publish(envelope(AnalysisCompleted.type, 'c1', {}, 'e2'));
+    hub.publish(envelope(TurnReceived.type, 'c2', {}, 'other'));
+    hub.publish(envelope(ReplyGenerated.type, 'c1', {}, 'e3'));
+    const received = firstValueFrom(hub.eventsSince('c1', 'e1').pipe(take(3), toArray()));
+    hub.publish(envelope(TurnReceived.type, 'c1', {}, 'e4'));
+    // reply.delta is not kept: reply.generated carries the whole text.
+    expect(ids(await received)).toEqual(['e2', 'e3', 'e4']);
+    expect(hub.eventsAfter('c1', 'e3')?.map((e) => e.id)).toEqual(['e4']);
+    expect(hub.eventsAfter('c1', 'e4')).toEqual([]);
+  });
+
+  it('says so (undefined first) when the last event id is not kept, then goes on live', async () => {
+    const hub = new ConversationEventHub();
+    hub.publish(envelope(TurnReceived.type, 'c1', {}, 'e1'));
+    const received = firstValueFrom(hub.eventsSince('c1', 'unknown').pipe(take(2), toArray()));
+    hub.publish(envelope(TurnReceived.type, 'c1', {}, 'e2'));
+    expect(ids(await received)).toEqual(['reset', 'e2']);
+  });
+
+  it('keeps a bounded number of events per conversation and of conversations, least recently active out first', () => {
+    const hub = new ConversationEventHub(DEFAULT_DEDUPE_WINDOW, {
+      eventsPerConversation: 2,
+      conversations: 2,
+    });
+    for (const id of ['a1', 'a2', 'a3']) hub.publish(envelope(TurnReceived.type, 'a', {}, id));
+    expect(hub.eventsAfter('a', 'a1')).toBeUndefined();
+    expect(hub.eventsAfter('a', 'a2')?.map((e) => e.id)).toEqual(['a3']);
+    hub.publish(envelope(TurnReceived.type, 'b', {}, 'b1'));
+    hub.publish(envelope(TurnReceived.type, 'a', {}, 'a4'));
+    hub.publish(envelope(TurnReceived.type, 'c', {}, 'c1'));
+    // b was the least recently active: gone; a and c are kept.
+    expect(hub.eventsAfter('b', 'b1')).toBeUndefined();
+    expect(hub.eventsAfter('a', 'a3')?.map((e) => e.id)).toEqual(['a4']);
+    expect(hub.eventsAfter('c', 'c1')).toEqual([]);
+  });
+
+  it("forgets a deleted conversation's events", () => {
+    const hub = new ConversationEventHub();
+    hub.publish(envelope(TurnReceived.type, 'c1', {}, 'e1'));
+    hub.close('c1');
+    expect(hub.eventsAfter('c1', 'e1')).toBeUndefined();
   });
 });
 

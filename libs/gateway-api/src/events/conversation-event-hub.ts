@@ -2,6 +2,7 @@ import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Observable, Subject, Subscription } from 'rxjs';
 import {
   AnalysisCompleted,
+  ReplyDelta,
   ReplyGenerated,
   TurnFailed,
   type AnalysisCompletedData,
@@ -27,6 +28,16 @@ export interface TurnWaiter {
 /** How many recent event ids are remembered to drop redeliveries (at-least-once transport, several paths). */
 export const DEFAULT_DEDUPE_WINDOW = 10_000;
 
+/** What the hub keeps for `Last-Event-ID` replay (recent events of recently active conversations). */
+export interface ReplayOptions {
+  /** Events kept per conversation (the newest; `reply.delta` is never kept: `reply.generated` has the text). */
+  readonly eventsPerConversation: number;
+  /** Conversations kept (the least recently active is dropped first). */
+  readonly conversations: number;
+}
+
+export const DEFAULT_REPLAY: ReplayOptions = { eventsPerConversation: 50, conversations: 1_000 };
+
 /**
  * In-memory fan-out of conversation events to this instance's SSE clients and `?wait` requests. One RxJS
  * Subject per conversation, created on the first subscriber and dropped with the last, so memory follows
@@ -37,8 +48,13 @@ export class ConversationEventHub implements OnModuleDestroy {
   private readonly streams = new Map<string, Subject<EventEnvelope<unknown>>>();
   /** Insertion-ordered, so the oldest id is evicted first. */
   private readonly seen = new Set<string>();
+  /** Recent events per conversation for `Last-Event-ID`; Map order = least recently active first. */
+  private readonly history = new Map<string, EventEnvelope<unknown>[]>();
 
-  constructor(private readonly dedupeWindow = DEFAULT_DEDUPE_WINDOW) {}
+  constructor(
+    private readonly dedupeWindow = DEFAULT_DEDUPE_WINDOW,
+    private readonly replay: ReplayOptions = DEFAULT_REPLAY,
+  ) {}
 
   /** Number of conversations with at least one subscriber. */
   get activeConversations(): number {
@@ -56,12 +72,43 @@ export class ConversationEventHub implements OnModuleDestroy {
       const oldest = this.seen.values().next().value;
       if (oldest !== undefined) this.seen.delete(oldest);
     }
+    this.remember(event);
     try {
       this.streams.get(event.subject)?.next(event);
     } catch (error) {
       this.logger.warn(`subscriber of conversation ${event.subject} failed: ${String(error)}`);
     }
     return true;
+  }
+
+  /**
+   * The events this instance relayed for the conversation after the one with id `lastEventId`, oldest first
+   * (`reply.delta` left out); undefined when that id is not among the events kept (too old, or relayed by
+   * another instance): the client must reload the conversation instead.
+   */
+  eventsAfter(conversationId: string, lastEventId: string): EventEnvelope<unknown>[] | undefined {
+    const kept = this.history.get(conversationId) ?? [];
+    const index = kept.findIndex((e) => e.id === lastEventId);
+    return index < 0 ? undefined : kept.slice(index + 1);
+  }
+
+  /**
+   * The conversation's events from now on; with `lastEventId` (SSE `Last-Event-ID`), first those relayed
+   * after it. Replay and subscription happen in one synchronous step, so no event falls between them.
+   * Emits `undefined` first when the events after `lastEventId` are no longer kept.
+   */
+  eventsSince(
+    conversationId: string,
+    lastEventId: string | undefined,
+  ): Observable<EventEnvelope<unknown> | undefined> {
+    return new Observable<EventEnvelope<unknown> | undefined>((subscriber) => {
+      if (lastEventId !== undefined) {
+        const missed = this.eventsAfter(conversationId, lastEventId);
+        if (missed === undefined) subscriber.next(undefined);
+        else for (const event of missed) subscriber.next(event);
+      }
+      return this.events(conversationId).subscribe(subscriber);
+    });
   }
 
   /** The conversation's events from now on (hot: no replay). */
@@ -123,6 +170,7 @@ export class ConversationEventHub implements OnModuleDestroy {
    * empty-handed). Returns whether anyone was watching.
    */
   close(conversationId: string): boolean {
+    this.history.delete(conversationId);
     const subject = this.streams.get(conversationId);
     if (!subject) return false;
     this.streams.delete(conversationId);
@@ -130,10 +178,25 @@ export class ConversationEventHub implements OnModuleDestroy {
     return true;
   }
 
+  private remember(event: EventEnvelope<unknown>): void {
+    if (event.type === ReplyDelta.type || this.replay.eventsPerConversation === 0) return;
+    const kept = this.history.get(event.subject) ?? [];
+    // Delete and set again: the conversation becomes the most recently active.
+    this.history.delete(event.subject);
+    kept.push(event);
+    if (kept.length > this.replay.eventsPerConversation) kept.shift();
+    this.history.set(event.subject, kept);
+    if (this.history.size > this.replay.conversations) {
+      const oldest = this.history.keys().next().value;
+      if (oldest !== undefined) this.history.delete(oldest);
+    }
+  }
+
   /** Completes every stream: open SSE responses end, waiters resolve empty-handed. */
   onModuleDestroy(): void {
     for (const subject of this.streams.values()) subject.complete();
     this.streams.clear();
+    this.history.clear();
   }
 }
 
