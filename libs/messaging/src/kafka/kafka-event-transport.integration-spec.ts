@@ -237,9 +237,11 @@ describe('KafkaEventTransport on a real broker and PostgreSQL', () => {
     const [turn] = probe.handled;
     expect(turn.eventId).toBe(published.id);
     expect(await effectCount(published.id)).toBe(1);
+    // At least past it: other suites publish to the same topic, and this group commits their records too
+    // (an equality check raced them and timed out when a later record's commit came first).
     await waitFor(
       'the offset commit',
-      async () => (await committedOffset(group, turn.partition)) === BigInt(turn.offset) + 1n,
+      async () => (await committedOffset(group, turn.partition)) >= BigInt(turn.offset) + 1n,
     );
   });
 
