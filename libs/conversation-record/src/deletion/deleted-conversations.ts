@@ -7,8 +7,6 @@ import { PERSISTENCE_SCHEMA } from '../schema';
 /** Persistence's lock on a conversation (first key 0x5e7d1) and its tombstones. */
 export const PERSISTENCE_CONVERSATION_LOCK = new ConversationLock(PERSISTENCE_SCHEMA, 0x5e7d1);
 
-export const DELETED_CONVERSATIONS = PERSISTENCE_CONVERSATION_LOCK.tombstoneTable;
-
 /**
  * A late event of a deleted conversation: acknowledged and dropped (the pipeline logs it at debug level,
  * rolls its unit of work back, never retries nor dead-letters it).
@@ -18,14 +16,6 @@ export class ConversationDeletedError extends DiscardedEventError {
     super(`conversation ${conversationId} was deleted: event dropped`);
     this.name = 'ConversationDeletedError';
   }
-}
-
-/**
- * Serialises the writes of one conversation with its deletion, until the transaction ends: an advisory lock
- * (the conversation may have no row yet, nothing else to lock).
- */
-export function lockConversation(manager: EntityManager, conversationId: string): Promise<void> {
-  return PERSISTENCE_CONVERSATION_LOCK.lock(manager, conversationId);
 }
 
 /**
