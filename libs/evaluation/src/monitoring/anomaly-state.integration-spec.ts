@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CommonConfigSchema, loadConfig } from '@lib/config';
-import { deriveId, ReplyGenerated, Topics, TurnFailed, type ReplyGeneratedData } from '@lib/contracts';
+import { deriveId, ReplyGenerated, Topics, TurnFailed } from '@lib/contracts';
 import { EventPublisher, InProcessEventBus } from '@lib/messaging';
 import { startService, type RunningService } from '@lib/runtime';
 import { createMigratedDatabase, type MigratedServiceDatabase } from '@lib/testing';
@@ -9,6 +9,7 @@ import { EVALUATOR_DATABASE } from '../evaluator-database';
 import { EvaluatorAnomalyState1764000108700 } from '../migrations/anomaly-state.migration';
 import { AnomalyMonitor } from './anomaly-monitor.service';
 import { defaultDetectorOptions, WindowShiftDetector, type Anomaly } from './detectors';
+import { groundedReply } from '../testing/replies';
 
 /**
  * The detectors' state survives a restart: an evaluator warmed by 150 healthy turns per tenant is stopped
@@ -16,7 +17,6 @@ import { defaultDetectorOptions, WindowShiftDetector, type Anomaly } from './det
  * flagged at the same event as by a detector that never restarted; an incident in progress (its warning raised
  * before the restart) only raises its critical alert after it; a tenant without saved state stays silent.
  */
-const passage = 'Our annual plans are credit-based, meaning you get a discount on pre-paid credit.';
 const T0 = Date.parse('2026-11-24T08:00:00.000Z');
 const HEALTHY = 150;
 
@@ -49,32 +49,7 @@ describe('anomaly detector state across an evaluator restart (PostgreSQL, in-pro
     return service;
   }
 
-  function reply(conversationId: string, n: number, at: string): ReplyGeneratedData {
-    const toolCallId = deriveId(conversationId, 'tool', String(n));
-    return {
-      conversationId,
-      turnId: deriveId(conversationId, 'turn', String(n)),
-      replyId: deriveId(conversationId, 'reply', String(n)),
-      kind: 'reply',
-      text: passage,
-      citations: [{ sourceId: 'kb:plans#0', title: 'Plans', source: 'plans.md' }],
-      grounding: [
-        {
-          sourceId: 'kb:plans#0',
-          kind: 'knowledge_base',
-          toolCallId,
-          title: 'Plans',
-          source: 'plans.md',
-          text: passage,
-        },
-      ],
-      toolCallIds: [toolCallId],
-      model: { provider: 'offline', name: 'offline-rules-v1', promptVersion: 'offline-2026-11' },
-      usage: { inputTokens: 10, outputTokens: 10 },
-      timing: { turnReceivedAt: at, orchestrationStartedAt: at, toolsMs: 10, generationMs: 10 },
-      generatedAt: at,
-    };
-  }
+  const reply = groundedReply;
 
   /** Turn n of a tenant fails during the outage (from `outageFrom`) and one time in 25 before it. */
   const fails = (n: number, outageFrom: number): boolean => n >= outageFrom || n % 25 === 24;

@@ -6,6 +6,7 @@ import { startService, type RunningService } from '@lib/runtime';
 import { createTestDatabase, type TestDatabase } from '@lib/testing';
 import { evaluatorService } from '../evaluation.module';
 import { AnomalyAlertIds } from './anomaly-monitor.service';
+import { groundedReply } from '../testing/replies';
 
 /**
  * The evaluator service (runtime, in-process transport, inbox and outbox on PostgreSQL) fed a synthetic stream
@@ -13,7 +14,6 @@ import { AnomalyAlertIds } from './anomaly-monitor.service';
  * severity (warning as it starts, critical when the window is all failures), also when the whole stream is
  * delivered a second time.
  */
-const passage = 'Our annual plans are credit-based, meaning you get a discount on pre-paid credit.';
 const T0 = Date.parse('2026-11-24T08:00:00.000Z');
 
 describe('anomaly detection in the evaluator (PostgreSQL, in-process bus)', () => {
@@ -40,32 +40,7 @@ describe('anomaly detection in the evaluator (PostgreSQL, in-process bus)', () =
     await db?.drop();
   });
 
-  function reply(n: number, at: string): ReplyGeneratedData {
-    const toolCallId = deriveId(conversationId, 'tool', String(n));
-    return {
-      conversationId,
-      turnId: deriveId(conversationId, 'turn', String(n)),
-      replyId: deriveId(conversationId, 'reply', String(n)),
-      kind: 'reply',
-      text: passage,
-      citations: [{ sourceId: 'kb:plans#0', title: 'Plans', source: 'plans.md' }],
-      grounding: [
-        {
-          sourceId: 'kb:plans#0',
-          kind: 'knowledge_base',
-          toolCallId,
-          title: 'Plans',
-          source: 'plans.md',
-          text: passage,
-        },
-      ],
-      toolCallIds: [toolCallId],
-      model: { provider: 'offline', name: 'offline-rules-v1', promptVersion: 'offline-2026-11' },
-      usage: { inputTokens: 10, outputTokens: 10 },
-      timing: { turnReceivedAt: at, orchestrationStartedAt: at, toolsMs: 10, generationMs: 10 },
-      generatedAt: at,
-    };
-  }
+  const reply = (n: number, at: string): ReplyGeneratedData => groundedReply(conversationId, n, at);
 
   async function publishStream(): Promise<void> {
     const publisher = evaluator.app.get(EventPublisher);
